@@ -1,0 +1,57 @@
+//! The HTTP API on one port (axum). Operational endpoints for now:
+//! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`. The
+//! Prometheus, Loki, Jaeger and Alertmanager APIs join this router as their
+//! capabilities land.
+
+mod health;
+
+use crate::app::App;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+/// The router for `app`.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/-/healthy", get(healthy))
+        .route("/-/ready", get(ready))
+        .route("/-/reload", post(reload).put(reload))
+        .route("/health", get(health::health))
+        .route("/metrics", get(metrics))
+        .with_state(app)
+}
+
+async fn healthy() -> &'static str {
+    "Watchpost is Healthy.\n"
+}
+
+async fn ready(State(app): State<Arc<App>>) -> impl IntoResponse {
+    if app.is_ready() {
+        (StatusCode::OK, "Watchpost is Ready.\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable\n")
+    }
+}
+
+async fn reload(State(app): State<Arc<App>>) -> impl IntoResponse {
+    match app.reload().await {
+        Ok(()) => (StatusCode::OK, String::new()),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("failed to reload config: {e:#}\n"),
+        ),
+    }
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.telemetry.encode(),
+    )
+}

@@ -1,0 +1,245 @@
+//! The running Watchpost: the current manifest, its supervised plugins and
+//! their schedules, and reload. A reload validates and loads the whole new
+//! manifest before touching anything; if any part fails, the old
+//! configuration keeps running. Unchanged plugins (same entry, same bytes)
+//! keep their instance and schedule untouched.
+
+use crate::manifest::{Manifest, PluginSpec};
+use crate::runtime::{PluginHandle, PluginHealth, Runtime, content_hash, plugin_bytes};
+use crate::scheduler::{self, Sinks};
+use crate::storage::metrics::LatestMetrics;
+use crate::telemetry::SelfMetrics;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+struct RunningPlugin {
+    handle: Arc<PluginHandle>,
+    cancel: CancellationToken,
+    _task: Option<JoinHandle<()>>,
+}
+
+impl Drop for RunningPlugin {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+struct Running {
+    manifest: Manifest,
+    plugins: BTreeMap<String, RunningPlugin>,
+}
+
+/// Outcome of the last reload, for `/health`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReloadStatus {
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// Unix ms.
+    pub at_ms: i64,
+    /// The error, when it failed.
+    pub error: Option<String>,
+}
+
+/// The application.
+pub struct App {
+    runtime: Arc<Runtime>,
+    manifest_path: PathBuf,
+    running: Mutex<Option<Running>>,
+    /// Self-metrics.
+    pub telemetry: Arc<SelfMetrics>,
+    /// Exporter output.
+    pub metrics: Arc<LatestMetrics>,
+    ready: AtomicBool,
+    last_reload: std::sync::Mutex<Option<ReloadStatus>>,
+}
+
+/// One plugin in `/health`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginReport {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Health.
+    #[serde(flatten)]
+    pub health: PluginHealth,
+}
+
+impl App {
+    /// Loads `manifest` and starts everything in it.
+    pub async fn start(manifest: Manifest) -> anyhow::Result<Arc<App>> {
+        let cache = manifest.storage.data_dir.join("cache").join("compiled");
+        let runtime = Arc::new(Runtime::new(Some(&cache))?);
+        let app = Arc::new(App {
+            runtime,
+            manifest_path: manifest.path.clone(),
+            running: Mutex::new(None),
+            telemetry: Arc::new(SelfMetrics::new()),
+            metrics: Arc::new(LatestMetrics::default()),
+            ready: AtomicBool::new(false),
+            last_reload: std::sync::Mutex::new(None),
+        });
+        app.apply(manifest).await?;
+        app.record_reload(None);
+        app.ready.store(true, Ordering::SeqCst);
+        Ok(app)
+    }
+
+    /// Whether the initial configuration is running.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    /// The manifest file.
+    pub fn manifest_path(&self) -> &Path {
+        &self.manifest_path
+    }
+
+    /// Files whose change triggers a reload.
+    pub async fn watched_files(&self) -> Vec<PathBuf> {
+        match &*self.running.lock().await {
+            Some(r) => r.manifest.watched_files(),
+            None => vec![self.manifest_path.clone()],
+        }
+    }
+
+    /// Re-reads the manifest and applies it; on error the old config stays.
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        let result = match Manifest::load(&self.manifest_path) {
+            Ok(manifest) => self.apply(manifest).await,
+            Err(errors) => Err(anyhow::anyhow!("{errors}")),
+        };
+        match &result {
+            Ok(()) => tracing::info!(manifest = %self.manifest_path.display(), "configuration reloaded"),
+            Err(e) => tracing::error!(manifest = %self.manifest_path.display(), error = %format!("{e:#}"), "reload failed; keeping the previous configuration"),
+        }
+        self.record_reload(result.as_ref().err().map(|e| format!("{e:#}")));
+        result
+    }
+
+    fn record_reload(&self, error: Option<String>) {
+        self.telemetry.reload(error.is_none());
+        *self.last_reload.lock().unwrap_or_else(|p| p.into_inner()) = Some(ReloadStatus {
+            ok: error.is_none(),
+            at_ms: crate::util::now_ms(),
+            error,
+        });
+    }
+
+    /// The last reload's outcome.
+    pub fn last_reload(&self) -> Option<ReloadStatus> {
+        self.last_reload.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Health of every running plugin.
+    pub async fn plugin_reports(&self) -> Vec<PluginReport> {
+        match &*self.running.lock().await {
+            Some(r) => r
+                .plugins
+                .values()
+                .map(|p| PluginReport {
+                    name: p.handle.name().to_string(),
+                    kind: p.handle.loaded.spec().kind.to_string(),
+                    health: p.handle.health(),
+                })
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The handle of a running plugin.
+    pub async fn plugin(&self, name: &str) -> Option<Arc<PluginHandle>> {
+        self.running
+            .lock()
+            .await
+            .as_ref()
+            .and_then(|r| r.plugins.get(name).map(|p| Arc::clone(&p.handle)))
+    }
+
+    /// Loads every plugin of `manifest` that changed, then swaps.
+    async fn apply(&self, manifest: Manifest) -> anyhow::Result<()> {
+        let mut running = self.running.lock().await;
+        if let Some(old) = running.as_ref() {
+            if old.manifest.server != manifest.server {
+                tracing::warn!("[server] changed; it takes effect after a restart");
+            }
+            if old.manifest.storage != manifest.storage {
+                tracing::warn!("[storage] changed; it takes effect after a restart");
+            }
+        }
+        let state_dir = manifest.storage.data_dir.join("plugins");
+
+        // Phase 1: load everything new or changed; nothing is touched yet.
+        let mut kept: BTreeMap<String, Arc<PluginHandle>> = BTreeMap::new();
+        let mut loaded: Vec<Arc<PluginHandle>> = Vec::new();
+        for spec in &manifest.plugins {
+            let existing = running.as_ref().and_then(|r| r.plugins.get(&spec.name));
+            if let Some(existing) = existing
+                && unchanged(existing.handle.loaded.spec(), existing.handle.loaded.content_hash.as_str(), spec)
+            {
+                kept.insert(spec.name.clone(), Arc::clone(&existing.handle));
+                continue;
+            }
+            let runtime = Arc::clone(&self.runtime);
+            let spec = Arc::new(spec.clone());
+            let dir = state_dir.clone();
+            let plugin = tokio::task::spawn_blocking(move || runtime.load(spec, &dir)).await??;
+            tracing::info!(
+                plugin = %plugin.spec().name,
+                kind = %plugin.spec().kind,
+                cached = plugin.cache_hit,
+                "plugin loaded"
+            );
+            loaded.push(Arc::new(PluginHandle::new(Arc::new(plugin), Arc::clone(&self.telemetry))));
+        }
+
+        // Phase 2: swap. Dropping a RunningPlugin cancels its schedule after
+        // the call in flight, if any, finishes.
+        let mut old_plugins = running.take().map(|r| r.plugins).unwrap_or_default();
+        let mut plugins = BTreeMap::new();
+        for (name, _) in kept {
+            if let Some(p) = old_plugins.remove(&name) {
+                plugins.insert(name, p);
+            }
+        }
+        for handle in loaded {
+            let cancel = CancellationToken::new();
+            let sinks = Sinks {
+                metrics: Arc::clone(&self.metrics),
+                telemetry: Arc::clone(&self.telemetry),
+            };
+            let task = scheduler::spawn(Arc::clone(&handle), sinks, cancel.clone());
+            plugins.insert(
+                handle.name().to_string(),
+                RunningPlugin {
+                    handle,
+                    cancel,
+                    _task: task,
+                },
+            );
+        }
+        for name in old_plugins.keys() {
+            if !plugins.contains_key(name) {
+                self.metrics.forget(name);
+                tracing::info!(plugin = %name, "plugin removed");
+            }
+        }
+        drop(old_plugins);
+        *running = Some(Running { manifest, plugins });
+        Ok(())
+    }
+}
+
+/// Same manifest entry and same component bytes.
+fn unchanged(old: &PluginSpec, old_hash: &str, new: &PluginSpec) -> bool {
+    old == new
+        && plugin_bytes(new)
+            .map(|bytes| content_hash(&bytes) == old_hash)
+            .unwrap_or(false)
+}

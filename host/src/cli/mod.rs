@@ -1,0 +1,102 @@
+//! Command-line interface: `run`, `check` and `plugin run`. Each subcommand is
+//! one file; this module parses arguments and sets up logging.
+
+mod check;
+mod plugin_run;
+mod run;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Watchpost: metrics, logs, traces and alerts in one binary, extended by
+/// sandboxed WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "watchpost", version, about, long_about = None)]
+pub struct Cli {
+    /// Log level or filter (e.g. `info`, `debug`, `watchpost=debug,wasmtime=warn`).
+    #[arg(long, global = true, default_value = "info", env = "WATCHPOST_LOG")]
+    pub log_level: String,
+    /// Log output format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run Watchpost with a manifest.
+    Run {
+        /// The manifest (watchpost.toml).
+        manifest: PathBuf,
+    },
+    /// Validate a manifest and every plugin it names; exit 0 when valid, 1 otherwise.
+    Check {
+        /// The manifest (watchpost.toml).
+        manifest: PathBuf,
+    },
+    /// Plugin author tools.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+/// `watchpost plugin ...`.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Run one plugin once and print its output as JSON.
+    Run(plugin_run::PluginRunArgs),
+}
+
+fn init_logging(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run { manifest } => run::run(&manifest).await,
+            Command::Check { manifest } => check::check(&manifest).await,
+            Command::Plugin {
+                command: PluginCommand::Run(args),
+            } => plugin_run::plugin_run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

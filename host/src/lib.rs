@@ -1,0 +1,20 @@
+//! Watchpost: one binary that replaces a monitoring stack, extended by
+//! sandboxed WebAssembly plugins. See `ARCHITECTURE.md` for the map.
+//!
+//! - [`manifest`]: `watchpost.toml`, parsed and validated with positions.
+//! - [`runtime`]: the wasmtime engine, plugin loading, sandbox, supervision.
+//! - [`scheduler`]: runs exporters and rules on their interval.
+//! - [`app`]: the running configuration and hot reload.
+//! - [`api`]: the HTTP API.
+//! - [`storage`]: embedded stores.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod manifest;
+pub mod reload;
+pub mod runtime;
+pub mod scheduler;
+pub mod storage;
+pub mod telemetry;
+pub mod util;

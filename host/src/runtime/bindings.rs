@@ -1,0 +1,15 @@
+//! Host bindings for the `watchpost:plugin` WIT package, generated once from
+//! the `host` world (every import, every kind's export). Each plugin provides
+//! exactly one of the exports; `runtime::loader` finds which.
+#![allow(missing_docs, clippy::all)]
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "host",
+    imports: { default: trappable },
+    exports: { default: async },
+    additional_derives: [serde::Serialize, serde::Deserialize],
+});
+
+pub use exports::watchpost::plugin::{exporter_api, notifier_api, parser_api, rule_api};
+pub use watchpost::plugin::types;

@@ -1,0 +1,4 @@
+//! Embedded storage. Only the metrics side exists so far; logs and traces
+//! (tantivy) follow with their capabilities.
+
+pub mod metrics;

@@ -1,0 +1,164 @@
+//! Watchpost's own metrics (`/metrics`), in Prometheus text format: plugin
+//! calls, failures, durations, restarts, reloads, ingestion and build info.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PluginLabel {
+    plugin: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    plugin: String,
+    kind: String,
+    result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FailureLabels {
+    plugin: String,
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabel {
+    result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: String,
+    contract: String,
+}
+
+/// The host's metrics.
+pub struct SelfMetrics {
+    registry: Registry,
+    calls: Family<CallLabels, Counter>,
+    failures: Family<FailureLabels, Counter>,
+    restarts: Family<PluginLabel, Counter>,
+    durations: Family<PluginLabel, Histogram>,
+    samples: Family<PluginLabel, Counter>,
+    reload_ok: Gauge,
+    reload_ts: Gauge<f64, AtomicU64>,
+    reloads: Family<ResultLabel, Counter>,
+}
+
+impl Default for SelfMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SelfMetrics {
+    /// Registers every metric.
+    pub fn new() -> SelfMetrics {
+        let mut registry = Registry::default();
+        let calls = Family::<CallLabels, Counter>::default();
+        let failures = Family::<FailureLabels, Counter>::default();
+        let restarts = Family::<PluginLabel, Counter>::default();
+        let durations = Family::<PluginLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0001, 4.0, 10))
+        });
+        let samples = Family::<PluginLabel, Counter>::default();
+        let reload_ok = Gauge::default();
+        let reload_ts = Gauge::<f64, AtomicU64>::default();
+        let reloads = Family::<ResultLabel, Counter>::default();
+        let build = Family::<BuildLabels, Gauge>::default();
+        build
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").into(),
+                contract: crate::runtime::CONTRACT_VERSION.into(),
+            })
+            .set(1);
+
+        registry.register("watchpost_build_info", "Watchpost version and plugin contract", build);
+        registry.register("watchpost_plugin_calls", "Calls into plugins by result (success, error, failure, skipped)", calls.clone());
+        registry.register("watchpost_plugin_failures", "Plugin calls that trapped, panicked, timed out or exceeded memory", failures.clone());
+        registry.register("watchpost_plugin_restarts", "Fresh plugin instances built after a failure", restarts.clone());
+        registry.register("watchpost_plugin_call_duration_seconds", "Duration of plugin calls", durations.clone());
+        registry.register("watchpost_exporter_samples", "Samples received from exporter plugins", samples.clone());
+        registry.register("watchpost_config_last_reload_successful", "Whether the last configuration reload succeeded", reload_ok.clone());
+        registry.register("watchpost_config_last_reload_success_timestamp_seconds", "Time of the last successful configuration reload", reload_ts.clone());
+        registry.register("watchpost_config_reloads", "Configuration reloads by result", reloads.clone());
+        SelfMetrics {
+            registry,
+            calls,
+            failures,
+            restarts,
+            durations,
+            samples,
+            reload_ok,
+            reload_ts,
+            reloads,
+        }
+    }
+
+    /// Counts a call by `result`.
+    pub fn call(&self, plugin: &str, kind: &str, result: &str) {
+        self.calls
+            .get_or_create(&CallLabels {
+                plugin: plugin.into(),
+                kind: kind.into(),
+                result: result.into(),
+            })
+            .inc();
+    }
+
+    /// Counts a failure by `reason`.
+    pub fn failure(&self, plugin: &str, reason: &str) {
+        self.failures
+            .get_or_create(&FailureLabels {
+                plugin: plugin.into(),
+                reason: reason.into(),
+            })
+            .inc();
+    }
+
+    /// Counts a restart.
+    pub fn restart(&self, plugin: &str) {
+        self.restarts.get_or_create(&PluginLabel { plugin: plugin.into() }).inc();
+    }
+
+    /// Observes a call duration.
+    pub fn duration(&self, plugin: &str, d: Duration) {
+        self.durations
+            .get_or_create(&PluginLabel { plugin: plugin.into() })
+            .observe(d.as_secs_f64());
+    }
+
+    /// Counts ingested samples.
+    pub fn samples(&self, plugin: &str, n: u64) {
+        self.samples.get_or_create(&PluginLabel { plugin: plugin.into() }).inc_by(n);
+    }
+
+    /// Records a reload outcome.
+    pub fn reload(&self, ok: bool) {
+        self.reload_ok.set(i64::from(ok));
+        self.reloads
+            .get_or_create(&ResultLabel {
+                result: if ok { "success" } else { "failure" }.into(),
+            })
+            .inc();
+        if ok {
+            self.reload_ts.set(crate::util::now_ms() as f64 / 1000.0);
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "cannot encode self-metrics");
+        }
+        out
+    }
+}

@@ -1,0 +1,252 @@
+//! The parser kind: parse one line into a [`Record`], and the encoder that
+//! turns records into the compact `parsed-batch` the host reads (substrings of
+//! the input cross the boundary as offsets, not copies).
+
+use crate::types::{
+    FieldValue as WitFieldValue, LineBatch, ParsedBatch, ParsedField, ParsedLabel, ParsedRecord,
+    Severity, SourceMeta, TextRef,
+};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// A typed field value; text borrows from the line where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// Text.
+    Text(Cow<'a, str>),
+    /// A signed integer.
+    Integer(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Boolean(bool),
+    /// Nanoseconds since the Unix epoch.
+    Timestamp(i64),
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(s: &'a str) -> Self {
+        Value::Text(Cow::Borrowed(s))
+    }
+}
+impl From<String> for Value<'_> {
+    fn from(s: String) -> Self {
+        Value::Text(Cow::Owned(s))
+    }
+}
+impl From<i64> for Value<'_> {
+    fn from(v: i64) -> Self {
+        Value::Integer(v)
+    }
+}
+impl From<f64> for Value<'_> {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+impl From<bool> for Value<'_> {
+    fn from(v: bool) -> Self {
+        Value::Boolean(v)
+    }
+}
+
+/// One parsed log record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<'a> {
+    /// Nanoseconds since the Unix epoch; `None` means "receive time".
+    pub timestamp_ns: Option<i64>,
+    /// Severity.
+    pub severity: Severity,
+    /// The human-readable message.
+    pub message: Cow<'a, str>,
+    /// Typed fields (searchable, not indexed as labels).
+    pub fields: Vec<(Cow<'a, str>, Value<'a>)>,
+    /// Low-cardinality labels to index.
+    pub labels: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> Record<'a> {
+    /// A record with `message`, unknown severity and no fields.
+    pub fn new(message: impl Into<Cow<'a, str>>) -> Self {
+        Record {
+            timestamp_ns: None,
+            severity: Severity::Unknown,
+            message: message.into(),
+            fields: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+    /// Sets the severity.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+    /// Sets the timestamp.
+    pub fn timestamp_ns(mut self, ts: i64) -> Self {
+        self.timestamp_ns = Some(ts);
+        self
+    }
+    /// Adds a field.
+    pub fn field(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Value<'a>>) -> Self {
+        self.fields.push((name.into(), value.into()));
+        self
+    }
+    /// Adds a label.
+    pub fn label(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+        self.labels.push((name.into(), value.into()));
+        self
+    }
+    /// Returns the text of field `name`, if it is text.
+    pub fn text_field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find_map(|(n, v)| match v {
+            Value::Text(t) if n == name => Some(t.as_ref()),
+            _ => None,
+        })
+    }
+}
+
+/// A log parser. Implement this and register it with
+/// [`export_parser!`](crate::export_parser).
+pub trait Parser: Sized + Send {
+    /// The plugin's `[plugin.config]` table.
+    type Config: serde::de::DeserializeOwned;
+    /// Builds the parser from its config (called once per instance).
+    fn new(config: Self::Config) -> crate::Result<Self>;
+    /// Parses one line. An `Err` keeps the raw line with a parse error set.
+    fn parse<'a>(&mut self, line: &'a str, meta: &SourceMeta) -> Result<Record<'a>, String>;
+}
+
+/// Encodes records into a `parsed-batch` for one input buffer.
+pub struct BatchEncoder<'i> {
+    input: &'i str,
+    arena: String,
+    interned: HashMap<String, TextRef>,
+    records: Vec<ParsedRecord>,
+}
+
+impl<'i> BatchEncoder<'i> {
+    /// An encoder for records that borrow from `input`.
+    pub fn new(input: &'i str) -> Self {
+        BatchEncoder {
+            input,
+            arena: String::new(),
+            interned: HashMap::new(),
+            records: Vec::new(),
+        }
+    }
+
+    fn text(&mut self, s: &str) -> TextRef {
+        let base = self.input.as_ptr() as usize;
+        let ptr = s.as_ptr() as usize;
+        if ptr >= base && ptr + s.len() <= base + self.input.len() {
+            return TextRef {
+                start: (ptr - base) as u32,
+                len: s.len() as u32,
+            };
+        }
+        let start = (self.input.len() + self.arena.len()) as u32;
+        self.arena.push_str(s);
+        TextRef {
+            start,
+            len: s.len() as u32,
+        }
+    }
+
+    /// Names repeat in every record: store each once per batch.
+    fn name(&mut self, s: &str) -> TextRef {
+        if let Some(r) = self.interned.get(s) {
+            return *r;
+        }
+        let r = self.text(s);
+        self.interned.insert(s.to_string(), r);
+        r
+    }
+
+    /// Adds the record parsed from input line `line`.
+    pub fn push(&mut self, line: u32, record: &Record<'_>, parse_error: Option<&str>) {
+        let message = self.text(&record.message);
+        let fields = record
+            .fields
+            .iter()
+            .map(|(n, v)| ParsedField {
+                name: self.name(n),
+                value: match v {
+                    Value::Text(t) => WitFieldValue::Text(self.text(t)),
+                    Value::Integer(i) => WitFieldValue::Integer(*i),
+                    Value::Float(f) => WitFieldValue::Float(*f),
+                    Value::Boolean(b) => WitFieldValue::Boolean(*b),
+                    Value::Timestamp(t) => WitFieldValue::Timestamp(*t),
+                },
+            })
+            .collect();
+        let labels = record
+            .labels
+            .iter()
+            .map(|(n, v)| ParsedLabel {
+                name: self.name(n),
+                value: self.text(v),
+            })
+            .collect();
+        let parse_error = parse_error.map(|e| self.text(e));
+        self.records.push(ParsedRecord {
+            line,
+            timestamp_ns: record.timestamp_ns,
+            severity: record.severity,
+            message,
+            fields,
+            labels,
+            parse_error,
+        });
+    }
+
+    /// The finished batch.
+    pub fn finish(self) -> ParsedBatch {
+        ParsedBatch {
+            arena: self.arena,
+            records: self.records,
+        }
+    }
+}
+
+/// Runs `parser` over every line of `batch`.
+pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> ParsedBatch {
+    let mut encoder = BatchEncoder::new(&batch.text);
+    let mut start = 0usize;
+    for (i, &end) in batch.ends.iter().enumerate() {
+        let end = (end as usize).min(batch.text.len());
+        let line = batch.text.get(start..end).unwrap_or("");
+        match parser.parse(line, &batch.meta) {
+            Ok(record) => encoder.push(i as u32, &record, None),
+            Err(e) => encoder.push(i as u32, &Record::new(line), Some(&e)),
+        }
+        start = end;
+    }
+    encoder.finish()
+}
+
+/// Resolves a [`TextRef`] of `batch` produced for `input` (for tests and hosts).
+pub fn resolve<'a>(input: &'a str, batch: &'a ParsedBatch, r: TextRef) -> &'a str {
+    let (start, len) = (r.start as usize, r.len as usize);
+    if start < input.len() {
+        input.get(start..start + len).unwrap_or("")
+    } else {
+        let s = start - input.len();
+        batch.arena.get(s..s + len).unwrap_or("")
+    }
+}
+
+/// Builds a [`LineBatch`] from lines (for tests and tools).
+pub fn line_batch(meta: SourceMeta, lines: &[&str]) -> LineBatch {
+    let mut text = String::new();
+    let mut ends = Vec::with_capacity(lines.len());
+    for line in lines {
+        text.push_str(line);
+        ends.push(text.len() as u32);
+    }
+    LineBatch {
+        meta,
+        text,
+        ends,
+        received_ns: Vec::new(),
+    }
+}

@@ -1,0 +1,103 @@
+//! An in-process stand-in for the host, so plugin logic can be unit-tested
+//! natively with `cargo test`: set the config, the clock, the state and the
+//! answers to queries, then call your plugin's methods directly.
+//!
+//! ```
+//! use watchpost_sdk::testing::TestHost;
+//! TestHost::new().config(serde_json::json!({"threshold": 3})).now_ms(1_000).install();
+//! assert_eq!(watchpost_sdk::now_ms(), 1_000);
+//! ```
+#![cfg(not(target_family = "wasm"))]
+
+use crate::bindings::log::Level;
+use crate::bindings::query::{QueryError, Sample};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+type QueryFn = Box<dyn FnMut(&str, i64) -> Result<Vec<Sample>, QueryError>>;
+
+/// The native test host: what the real host would provide to a plugin.
+pub struct TestHost {
+    /// The plugin's name.
+    pub name: String,
+    /// The plugin's config as JSON.
+    pub config_json: String,
+    /// The key-value store.
+    pub state: BTreeMap<String, Vec<u8>>,
+    /// Log events written by the plugin: (level, message).
+    pub logs: Vec<(Level, String)>,
+    now_ms: Option<i64>,
+    query: Option<QueryFn>,
+}
+
+thread_local! {
+    static HOST: RefCell<TestHost> = RefCell::new(TestHost::new());
+}
+
+impl Default for TestHost {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestHost {
+    /// A host with an empty config, the real clock and no query answers.
+    pub fn new() -> Self {
+        TestHost {
+            name: "test".into(),
+            config_json: "{}".into(),
+            state: BTreeMap::new(),
+            logs: Vec::new(),
+            now_ms: None,
+            query: None,
+        }
+    }
+    /// Sets the plugin config.
+    pub fn config(mut self, config: serde_json::Value) -> Self {
+        self.config_json = config.to_string();
+        self
+    }
+    /// Freezes the clock at `ms`.
+    pub fn now_ms(mut self, ms: i64) -> Self {
+        self.now_ms = Some(ms);
+        self
+    }
+    /// Answers PromQL queries with `f(promql, at_ms)`.
+    pub fn on_query(
+        mut self,
+        f: impl FnMut(&str, i64) -> Result<Vec<Sample>, QueryError> + 'static,
+    ) -> Self {
+        self.query = Some(Box::new(f));
+        self
+    }
+    /// Makes this the current thread's host.
+    pub fn install(self) {
+        HOST.with(|h| *h.borrow_mut() = self);
+    }
+
+    pub(crate) fn log(&mut self, level: Level, message: &str, _fields: &[(&str, &str)]) {
+        eprintln!("[plugin {level:?}] {message}");
+        self.logs.push((level, message.to_string()));
+    }
+    pub(crate) fn current_ms(&self) -> i64 {
+        self.now_ms.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0)
+        })
+    }
+    pub(crate) fn instant(&mut self, promql: &str, at_ms: i64) -> Result<Vec<Sample>, QueryError> {
+        match self.query.as_mut() {
+            Some(f) => f(promql, at_ms),
+            None => Err(QueryError::Unavailable(
+                "no query answers installed in TestHost".into(),
+            )),
+        }
+    }
+}
+
+/// Runs `f` with the current thread's test host.
+pub fn with_host<R>(f: impl FnOnce(&mut TestHost) -> R) -> R {
+    HOST.with(|h| f(&mut h.borrow_mut()))
+}
