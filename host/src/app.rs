@@ -66,6 +66,8 @@ pub struct PluginReport {
     pub name: String,
     /// Kind.
     pub kind: String,
+    /// SHA-256 of the running component.
+    pub content_hash: String,
     /// Health.
     #[serde(flatten)]
     pub health: PluginHealth,
@@ -146,6 +148,7 @@ impl App {
                 .map(|p| PluginReport {
                     name: p.handle.name().to_string(),
                     kind: p.handle.loaded.spec().kind.to_string(),
+                    content_hash: p.handle.loaded.content_hash.clone(),
                     health: p.handle.health(),
                 })
                 .collect(),

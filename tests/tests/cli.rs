@@ -1,0 +1,90 @@
+//! The CLI: `check` exit codes and messages, and `plugin run` for authors.
+
+mod support;
+
+use support::{root, run_cli, wasm};
+
+#[test]
+fn check_accepts_the_quickstart() {
+    let out = run_cli(&["check", root().join("examples/quickstart/watchpost.toml").to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("SUCCESS: 2 plugins found"), "{stdout}");
+}
+
+#[test]
+fn check_rejects_bad_manifests_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[[plugin]]\nname = \"x\"\nkind = \"exporter\"\npath = \"node\"\ninterval = \"soon\"\n").unwrap();
+    let out = run_cli(&["check", path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("bad.toml:5:12: interval: invalid duration"), "{stdout}");
+}
+
+#[test]
+fn check_loads_each_plugin_and_its_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kind.toml");
+    let parser = wasm("example_kv_parser");
+    std::fs::write(
+        &path,
+        format!("[[plugin]]\nname = \"kv\"\nkind = \"exporter\"\npath = {:?}\n", parser.display().to_string()),
+    )
+    .unwrap();
+    let out = run_cli(&["check", path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("it is a parser plugin") && stdout.contains("kind = \"exporter\""), "{stdout}");
+}
+
+#[test]
+fn plugin_run_prints_parsed_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("lines.log");
+    std::fs::write(
+        &input,
+        "level=info msg=\"user logged in\" user=bob latency_ms=12\nthis line has no pairs\nlevel=error msg=boom code=500\n",
+    )
+    .unwrap();
+    let out = run_cli(&[
+        "plugin",
+        "run",
+        wasm("example_kv_parser").to_str().unwrap(),
+        "--kind",
+        "parser",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let records: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 3, "every line yields a record: {records:?}");
+    assert_eq!(records[0]["message"], "user logged in");
+    assert_eq!(records[0]["severity"], "info");
+    assert_eq!(records[0]["fields"]["user"], "bob");
+    assert_eq!(records[0]["fields"]["latency_ms"], 12);
+    assert_eq!(records[1]["message"], "this line has no pairs");
+    assert!(records[1]["parse_error"].is_string(), "{:?}", records[1]);
+    assert_eq!(records[2]["severity"], "error");
+}
+
+#[test]
+fn plugin_run_reports_a_crash_with_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("panic.toml");
+    std::fs::write(&config, "mode = \"panic\"\n").unwrap();
+    let out = run_cli(&[
+        "plugin",
+        "run",
+        wasm("watchpost_test_misbehave").to_str().unwrap(),
+        "--kind",
+        "exporter",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("panic") && stderr.contains("misbehave was told to panic"), "{stderr}");
+}

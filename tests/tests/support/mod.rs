@@ -1,0 +1,172 @@
+//! Runs the real `watchpost` binary for end-to-end tests: free loopback
+//! ports, temporary manifests, readiness waits and HTTP helpers. Every wait is
+//! bounded in time.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The binary under test (`WATCHPOST_BIN` overrides `target/debug/watchpost`).
+pub fn binary() -> PathBuf {
+    let path = std::env::var_os("WATCHPOST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/debug/watchpost"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build -p watchpost` (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// A built guest component.
+pub fn wasm(stem: &str) -> PathBuf {
+    let path = root().join("target/wasm32-wasip2/plugin").join(format!("{stem}.wasm"));
+    assert!(path.is_file(), "{} is missing: run scripts/build-plugins.sh", path.display());
+    path
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `watchpost args...` to completion.
+pub fn run_cli(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env("WATCHPOST_LOG", "warn")
+        .output()
+        .expect("watchpost runs")
+}
+
+/// A running `watchpost run` process, killed on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The stderr log file.
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Starts `watchpost run manifest` listening on `port`; waits for `/-/ready`.
+    pub fn start(manifest: &Path, port: u16) -> Server {
+        let log = manifest.with_extension("log");
+        let child = Command::new(binary())
+            .args(["--log-level", "info", "run"])
+            .arg(manifest)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("watchpost starts");
+        let mut server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let base = server.base.clone();
+        let ready = wait_for(Duration::from_secs(60), || {
+            get(&format!("{base}/-/ready")).map(|(status, _)| status == 200).unwrap_or(false)
+        });
+        if !ready {
+            let _ = server.child.kill();
+            panic!("watchpost did not become ready; log:\n{}", server.log_text());
+        }
+        server
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What the server logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// GET a path; panics on transport errors.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        get(&format!("{}{path}", self.base)).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// GET `/health` as JSON.
+    pub fn health(&self) -> serde_json::Value {
+        let (status, body) = self.get("/health");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// The health entry of plugin `name`.
+    pub fn plugin(&self, name: &str) -> Option<serde_json::Value> {
+        self.health()["plugins"]
+            .as_array()?
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+    }
+
+    /// The value of the first `/metrics` line starting with `prefix`.
+    pub fn metric(&self, prefix: &str) -> Option<f64> {
+        let (_, body) = self.get("/metrics");
+        body.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    }
+
+    /// POST a path with an empty body.
+    pub fn post(&self, path: &str) -> (u16, String) {
+        let agent = agent();
+        match agent.post(&format!("{}{path}", self.base)).send_empty() {
+            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default()),
+            Err(e) => panic!("POST {path}: {e}"),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+/// GET `url`: (status, body).
+pub fn get(url: &str) -> Result<(u16, String), String> {
+    let mut resp = agent().get(url).call().map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_to_string().map_err(|e| e.to_string())?;
+    Ok((status, body))
+}
+
+/// Polls `check` every 100 ms until it holds or `limit` passes.
+pub fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
