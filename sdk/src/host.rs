@@ -87,10 +87,7 @@ pub mod state {
         #[cfg(target_family = "wasm")]
         return bindings::state::set(key, value);
         #[cfg(not(target_family = "wasm"))]
-        crate::testing::with_host(|h| {
-            h.state.insert(key.to_string(), value.to_vec());
-            Ok(())
-        })
+        crate::testing::with_host(|h| h.set_state(key, value))
     }
     /// Removes `key`.
     pub fn delete(key: &str) {

@@ -123,6 +123,8 @@ pub mod __private {
 #[macro_export]
 macro_rules! export_exporter {
     ($ty:ty) => {
+        // Natively (a plugin's `cargo test`) there is no component to export.
+        #[cfg(target_family = "wasm")]
         const _: () = {
             static INSTANCE: ::std::sync::Mutex<Option<$ty>> = ::std::sync::Mutex::new(None);
             struct Component;
@@ -150,6 +152,8 @@ macro_rules! export_exporter {
 #[macro_export]
 macro_rules! export_parser {
     ($ty:ty) => {
+        // Natively (a plugin's `cargo test`) there is no component to export.
+        #[cfg(target_family = "wasm")]
         const _: () = {
             static INSTANCE: ::std::sync::Mutex<Option<$ty>> = ::std::sync::Mutex::new(None);
             struct Component;
@@ -175,6 +179,8 @@ macro_rules! export_parser {
 #[macro_export]
 macro_rules! export_rule {
     ($ty:ty) => {
+        // Natively (a plugin's `cargo test`) there is no component to export.
+        #[cfg(target_family = "wasm")]
         const _: () = {
             static INSTANCE: ::std::sync::Mutex<Option<$ty>> = ::std::sync::Mutex::new(None);
             struct Component;
@@ -199,6 +205,8 @@ macro_rules! export_rule {
 #[macro_export]
 macro_rules! export_notifier {
     ($ty:ty) => {
+        // Natively (a plugin's `cargo test`) there is no component to export.
+        #[cfg(target_family = "wasm")]
         const _: () = {
             static INSTANCE: ::std::sync::Mutex<Option<$ty>> = ::std::sync::Mutex::new(None);
             struct Component;

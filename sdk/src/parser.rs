@@ -250,3 +250,58 @@ pub fn line_batch(meta: SourceMeta, lines: &[&str]) -> LineBatch {
         received_ns: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Words;
+
+    impl Parser for Words {
+        type Config = ();
+        fn new(_: ()) -> crate::Result<Self> {
+            Ok(Words)
+        }
+        fn parse<'a>(&mut self, line: &'a str, _meta: &SourceMeta) -> Result<Record<'a>, String> {
+            let (first, rest) = line.split_once(' ').ok_or("no space")?;
+            Ok(Record::new(rest)
+                .severity(Severity::Info)
+                .field("first", first)
+                .field("length", line.len() as i64)
+                .field("upper", first.to_uppercase())
+                .label("source", "words"))
+        }
+    }
+
+    fn meta() -> SourceMeta {
+        SourceMeta {
+            source: "t".into(),
+            origin: "t".into(),
+            labels: vec![],
+        }
+    }
+
+    #[test]
+    fn substrings_cross_as_offsets_and_owned_text_goes_to_the_arena() {
+        let batch = line_batch(meta(), &["hello big world", "nospace", "a b"]);
+        let out = parse_batch(&mut Words, &batch);
+        assert_eq!(out.records.len(), 3);
+        let r = &out.records[0];
+        assert_eq!(resolve(&batch.text, &out, r.message), "big world");
+        assert!((r.message.start as usize) < batch.text.len(), "message borrowed from the input");
+        let upper = match r.fields[2].value {
+            WitFieldValue::Text(t) => t,
+            _ => panic!("upper is text"),
+        };
+        assert_eq!(resolve(&batch.text, &out, upper), "HELLO");
+        assert!(upper.start as usize >= batch.text.len(), "owned text lives in the arena");
+        assert_eq!(out.records[0].fields[1].value, WitFieldValue::Integer(15));
+        // Field and label names are stored once per batch.
+        assert_eq!(out.records[0].fields[0].name, out.records[2].fields[0].name);
+        assert_eq!(out.arena.matches("first").count(), 1);
+        // An unparseable line keeps its raw text and the error.
+        let bad = &out.records[1];
+        assert_eq!(resolve(&batch.text, &out, bad.message), "nospace");
+        assert_eq!(resolve(&batch.text, &out, bad.parse_error.unwrap()), "no space");
+    }
+}

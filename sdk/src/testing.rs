@@ -28,6 +28,7 @@ pub struct TestHost {
     pub logs: Vec<(Level, String)>,
     now_ms: Option<i64>,
     query: Option<QueryFn>,
+    state_limit: Option<usize>,
 }
 
 thread_local! {
@@ -50,6 +51,7 @@ impl TestHost {
             logs: Vec::new(),
             now_ms: None,
             query: None,
+            state_limit: None,
         }
     }
     /// Sets the plugin config.
@@ -60,6 +62,12 @@ impl TestHost {
     /// Freezes the clock at `ms`.
     pub fn now_ms(mut self, ms: i64) -> Self {
         self.now_ms = Some(ms);
+        self
+    }
+    /// Limits the key-value state to `bytes` (keys plus values), as the
+    /// manifest's `state_limit` does.
+    pub fn state_limit(mut self, bytes: usize) -> Self {
+        self.state_limit = Some(bytes);
         self
     }
     /// Answers PromQL queries with `f(promql, at_ms)`.
@@ -78,6 +86,20 @@ impl TestHost {
     pub(crate) fn log(&mut self, level: Level, message: &str, _fields: &[(&str, &str)]) {
         eprintln!("[plugin {level:?}] {message}");
         self.logs.push((level, message.to_string()));
+    }
+    pub(crate) fn set_state(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
+        let used: usize = self
+            .state
+            .iter()
+            .filter(|(k, _)| k.as_str() != key)
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        let needed = used + key.len() + value.len();
+        if let Some(limit) = self.state_limit.filter(|limit| needed > *limit) {
+            return Err(format!("state limit of {limit} bytes exceeded ({needed} bytes needed)"));
+        }
+        self.state.insert(key.to_string(), value.to_vec());
+        Ok(())
     }
     pub(crate) fn current_ms(&self) -> i64 {
         self.now_ms.unwrap_or_else(|| {
@@ -100,4 +122,18 @@ impl TestHost {
 /// Runs `f` with the current thread's test host.
 pub fn with_host<R>(f: impl FnOnce(&mut TestHost) -> R) -> R {
     HOST.with(|h| f(&mut h.borrow_mut()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_limit_is_enforced_like_the_host() {
+        TestHost::new().state_limit(10).install();
+        crate::state::set("k", b"12345").unwrap();
+        assert!(crate::state::set("k2", b"123456789").unwrap_err().contains("limit"));
+        crate::state::set("k", b"123456789").unwrap();
+        assert_eq!(crate::state::keys(""), vec!["k"]);
+    }
 }

@@ -111,9 +111,6 @@ impl Exporter for Node {
     }
 }
 
-// Natively the export would put `watchpost:plugin/...` symbols into the test
-// cdylib, which the native linker rejects; the plugin is only exported in Wasm.
-#[cfg(target_family = "wasm")]
 watchpost_sdk::export_exporter!(Node);
 
 /// Runs one collector against the procfs mounted at `proc`.

@@ -69,9 +69,6 @@ impl Exporter for Scrape {
     }
 }
 
-// Natively the export would put `watchpost:plugin/...` symbols into the test
-// cdylib, which the native linker rejects; the plugin is only exported in Wasm.
-#[cfg(target_family = "wasm")]
 watchpost_sdk::export_exporter!(Scrape);
 
 /// OpenMetrics when the target says so, the text format otherwise (as

@@ -78,9 +78,6 @@ impl Parser for KvParser {
     }
 }
 
-// The export only exists in the Wasm build: natively (in `cargo test`) the
-// component's export symbols would not link into the test library.
-#[cfg(target_family = "wasm")]
 watchpost_sdk::export_parser!(KvParser);
 
 /// One `key=value` pair.

@@ -92,9 +92,6 @@ impl Rule for Seasonal {
     }
 }
 
-// The export only exists in the Wasm build: natively (in `cargo test`) the
-// component's export symbols would not link into the test library.
-#[cfg(target_family = "wasm")]
 watchpost_sdk::export_rule!(Seasonal);
 
 impl Seasonal {

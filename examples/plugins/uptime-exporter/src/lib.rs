@@ -61,9 +61,6 @@ impl Exporter for Uptime {
     }
 }
 
-// The export only exists in the Wasm build: natively (in `cargo test`) the
-// component's export symbols would not link into the test library.
-#[cfg(target_family = "wasm")]
 watchpost_sdk::export_exporter!(Uptime);
 
 /// Adds one to the persisted counter and returns the new value. A failure to

@@ -77,9 +77,6 @@ impl Notifier for Webhook {
     }
 }
 
-// The export only exists in the Wasm build: natively (in `cargo test`) the
-// component's export symbols would not link into the test library.
-#[cfg(target_family = "wasm")]
 watchpost_sdk::export_notifier!(Webhook);
 
 #[cfg(test)]

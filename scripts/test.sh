@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set-up command 2: run every test. Builds the guest plugins first (the host's
+# tests load them), then the host binary (the end-to-end tests run it), then
+# runs the whole workspace's tests: host unit and integration tests, the
+# end-to-end suite in tests/, the SDK's and every plugin's native tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build-plugins.sh
+cargo build -p watchpost
+cargo test --workspace --no-fail-fast "$@"
