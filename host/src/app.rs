@@ -5,7 +5,7 @@
 //! keep their instance and schedule untouched.
 
 use crate::manifest::{Manifest, PluginSpec};
-use crate::runtime::{PluginHandle, PluginHealth, Runtime, content_hash, plugin_bytes};
+use crate::runtime::{PluginHandle, PluginHealth, Runtime, StateStore, content_hash, plugin_bytes};
 use crate::scheduler::{self, Sinks};
 use crate::storage::metrics::LatestMetrics;
 use crate::telemetry::SelfMetrics;
@@ -51,6 +51,7 @@ pub struct App {
     runtime: Arc<Runtime>,
     manifest_path: PathBuf,
     running: Mutex<Option<Running>>,
+    reload_lock: Mutex<()>,
     /// Self-metrics.
     pub telemetry: Arc<SelfMetrics>,
     /// Exporter output.
@@ -82,6 +83,7 @@ impl App {
             runtime,
             manifest_path: manifest.path.clone(),
             running: Mutex::new(None),
+            reload_lock: Mutex::new(()),
             telemetry: Arc::new(SelfMetrics::new()),
             metrics: Arc::new(LatestMetrics::default()),
             ready: AtomicBool::new(false),
@@ -165,34 +167,50 @@ impl App {
             .and_then(|r| r.plugins.get(name).map(|p| Arc::clone(&p.handle)))
     }
 
-    /// Loads every plugin of `manifest` that changed, then swaps.
+    /// Loads every plugin of `manifest` that changed, then swaps. Loading
+    /// happens outside the lock on the running set, so `/health` and the
+    /// schedules never wait for a compile; reloads are serialised.
     async fn apply(&self, manifest: Manifest) -> anyhow::Result<()> {
-        let mut running = self.running.lock().await;
-        if let Some(old) = running.as_ref() {
-            if old.manifest.server != manifest.server {
-                tracing::warn!("[server] changed; it takes effect after a restart");
+        let _serial = self.reload_lock.lock().await;
+        let existing: BTreeMap<String, Arc<PluginHandle>> = {
+            let running = self.running.lock().await;
+            if let Some(old) = running.as_ref() {
+                if old.manifest.server != manifest.server {
+                    tracing::warn!("[server] changed; it takes effect after a restart");
+                }
+                if old.manifest.storage != manifest.storage {
+                    tracing::warn!("[storage] changed; it takes effect after a restart");
+                }
             }
-            if old.manifest.storage != manifest.storage {
-                tracing::warn!("[storage] changed; it takes effect after a restart");
-            }
-        }
+            running
+                .iter()
+                .flat_map(|r| &r.plugins)
+                .map(|(name, p)| (name.clone(), Arc::clone(&p.handle)))
+                .collect()
+        };
         let state_dir = manifest.storage.data_dir.join("plugins");
 
         // Phase 1: load everything new or changed; nothing is touched yet.
-        let mut kept: BTreeMap<String, Arc<PluginHandle>> = BTreeMap::new();
         let mut loaded: Vec<Arc<PluginHandle>> = Vec::new();
         for spec in &manifest.plugins {
-            let existing = running.as_ref().and_then(|r| r.plugins.get(&spec.name));
-            if let Some(existing) = existing
-                && unchanged(existing.handle.loaded.spec(), existing.handle.loaded.content_hash.as_str(), spec)
+            let old = existing.get(&spec.name);
+            if let Some(old) = old
+                && unchanged(old.loaded.spec(), &old.loaded.content_hash, spec)
             {
-                kept.insert(spec.name.clone(), Arc::clone(&existing.handle));
                 continue;
             }
+            // A new version of a plugin keeps the state of the old one.
+            let state = match old {
+                Some(old) => {
+                    let state = Arc::clone(&old.loaded.context.state);
+                    state.set_limit(spec.state_limit);
+                    state
+                }
+                None => Arc::new(StateStore::open_in(&state_dir, &spec.name, spec.state_limit)?),
+            };
             let runtime = Arc::clone(&self.runtime);
             let spec = Arc::new(spec.clone());
-            let dir = state_dir.clone();
-            let plugin = tokio::task::spawn_blocking(move || runtime.load(spec, &dir)).await??;
+            let plugin = tokio::task::spawn_blocking(move || runtime.load_with_state(spec, state)).await??;
             tracing::info!(
                 plugin = %plugin.spec().name,
                 kind = %plugin.spec().kind,
@@ -204,13 +222,9 @@ impl App {
 
         // Phase 2: swap. Dropping a RunningPlugin cancels its schedule after
         // the call in flight, if any, finishes.
+        let mut running = self.running.lock().await;
         let mut old_plugins = running.take().map(|r| r.plugins).unwrap_or_default();
         let mut plugins = BTreeMap::new();
-        for (name, _) in kept {
-            if let Some(p) = old_plugins.remove(&name) {
-                plugins.insert(name, p);
-            }
-        }
         for handle in loaded {
             let cancel = CancellationToken::new();
             let sinks = Sinks {
@@ -226,6 +240,13 @@ impl App {
                     _task: task,
                 },
             );
+        }
+        for spec in &manifest.plugins {
+            if !plugins.contains_key(&spec.name)
+                && let Some(kept) = old_plugins.remove(&spec.name)
+            {
+                plugins.insert(spec.name.clone(), kept);
+            }
         }
         for name in old_plugins.keys() {
             if !plugins.contains_key(name) {

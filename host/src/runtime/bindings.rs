@@ -12,4 +12,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::watchpost::plugin::{exporter_api, notifier_api, parser_api, rule_api};
-pub use watchpost::plugin::types;
+pub use self::watchpost::plugin::types;

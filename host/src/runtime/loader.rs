@@ -93,8 +93,20 @@ fn split_contract_name(name: &str) -> Option<(&str, &str)> {
 }
 
 impl Runtime {
-    /// Loads `spec`; `state_dir` holds the plugin's key-value state.
+    /// Loads `spec`; its key-value state lives in `state_dir/<name>/`.
     pub fn load(&self, spec: Arc<PluginSpec>, state_dir: &Path) -> Result<LoadedPlugin, LoadError> {
+        let state = StateStore::open_in(state_dir, &spec.name, spec.state_limit).map_err(|source| {
+            LoadError::State {
+                plugin: spec.name.clone(),
+                source,
+            }
+        })?;
+        self.load_with_state(spec, Arc::new(state))
+    }
+
+    /// Loads `spec` with an already open state store (a reload hands the new
+    /// version of a plugin the store of the old one).
+    pub fn load_with_state(&self, spec: Arc<PluginSpec>, state: Arc<StateStore>) -> Result<LoadedPlugin, LoadError> {
         let bytes = plugin_bytes(&spec)?;
         let plugin = spec.name.clone();
         let content_hash = cache::content_hash(&bytes);
@@ -175,15 +187,10 @@ impl Runtime {
             PluginKind::Notifier => KindExports::Notifier(notifier_api::GuestIndices::new(&pre).map_err(link)?),
         };
 
-        let state = StateStore::open(&state_dir.join(&spec.name).join("state.json"), spec.state_limit)
-            .map_err(|source| LoadError::State {
-                plugin: plugin.clone(),
-                source,
-            })?;
         let context = Arc::new(PluginContext {
             name: Arc::from(spec.name.as_str()),
             network: Arc::new(NetworkPolicy::resolve(&spec.capabilities.network)),
-            state: Arc::new(state),
+            state,
             spec,
         });
         Ok(LoadedPlugin {

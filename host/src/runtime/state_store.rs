@@ -11,7 +11,7 @@ use std::sync::Mutex;
 /// A plugin's key-value state.
 pub struct StateStore {
     path: PathBuf,
-    limit: u64,
+    limit: std::sync::atomic::AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -27,6 +27,16 @@ fn entry_size(key: &str, value: &[u8]) -> u64 {
 }
 
 impl StateStore {
+    /// Opens the store of plugin `name` under `state_dir`.
+    pub fn open_in(state_dir: &Path, name: &str, limit: u64) -> anyhow::Result<StateStore> {
+        Self::open(&state_dir.join(name).join("state.json"), limit)
+    }
+
+    /// Changes the size limit (a reload may change `state_limit`).
+    pub fn set_limit(&self, limit: u64) -> u64 {
+        self.limit.swap(limit, std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Opens (or starts) the store at `path` with a `limit` in bytes.
     pub fn open(path: &Path, limit: u64) -> anyhow::Result<StateStore> {
         let mut inner = Inner::default();
@@ -46,7 +56,7 @@ impl StateStore {
         }
         Ok(StateStore {
             path: path.to_path_buf(),
-            limit,
+            limit: limit.into(),
             inner: Mutex::new(inner),
         })
     }
@@ -65,10 +75,10 @@ impl StateStore {
         let mut inner = self.lock();
         let old = inner.map.get(key).map_or(0, |v| entry_size(key, v));
         let new_size = inner.size - old + entry_size(key, &value);
-        if new_size > self.limit {
+        let limit = self.limit.load(std::sync::atomic::Ordering::Relaxed);
+        if new_size > limit {
             return Err(format!(
-                "state limit of {} bytes exceeded ({new_size} bytes needed)",
-                self.limit
+                "state limit of {limit} bytes exceeded ({new_size} bytes needed)"
             ));
         }
         inner.size = new_size;
