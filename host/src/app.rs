@@ -120,8 +120,12 @@ impl App {
             Err(errors) => Err(anyhow::anyhow!("{errors}")),
         };
         match &result {
-            Ok(()) => tracing::info!(manifest = %self.manifest_path.display(), "configuration reloaded"),
-            Err(e) => tracing::error!(manifest = %self.manifest_path.display(), error = %format!("{e:#}"), "reload failed; keeping the previous configuration"),
+            Ok(()) => {
+                tracing::info!(manifest = %self.manifest_path.display(), "configuration reloaded")
+            }
+            Err(e) => {
+                tracing::error!(manifest = %self.manifest_path.display(), error = %format!("{e:#}"), "reload failed; keeping the previous configuration")
+            }
         }
         self.record_reload(result.as_ref().err().map(|e| format!("{e:#}")));
         result
@@ -138,7 +142,10 @@ impl App {
 
     /// The last reload's outcome.
     pub fn last_reload(&self) -> Option<ReloadStatus> {
-        self.last_reload.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.last_reload
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Health of every running plugin.
@@ -206,18 +213,26 @@ impl App {
                     state.set_limit(spec.state_limit);
                     state
                 }
-                None => Arc::new(StateStore::open_in(&state_dir, &spec.name, spec.state_limit)?),
+                None => Arc::new(StateStore::open_in(
+                    &state_dir,
+                    &spec.name,
+                    spec.state_limit,
+                )?),
             };
             let runtime = Arc::clone(&self.runtime);
             let spec = Arc::new(spec.clone());
-            let plugin = tokio::task::spawn_blocking(move || runtime.load_with_state(spec, state)).await??;
+            let plugin =
+                tokio::task::spawn_blocking(move || runtime.load_with_state(spec, state)).await??;
             tracing::info!(
                 plugin = %plugin.spec().name,
                 kind = %plugin.spec().kind,
                 cached = plugin.cache_hit,
                 "plugin loaded"
             );
-            loaded.push(Arc::new(PluginHandle::new(Arc::new(plugin), Arc::clone(&self.telemetry))));
+            loaded.push(Arc::new(PluginHandle::new(
+                Arc::new(plugin),
+                Arc::clone(&self.telemetry),
+            )));
         }
 
         // Phase 2: swap. Dropping a RunningPlugin cancels its schedule after

@@ -14,7 +14,8 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 /// Reloads on SIGHUP until the process exits.
 pub fn spawn_sighup(app: Arc<App>) {
     tokio::spawn(async move {
-        let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
             tracing::warn!("cannot install the SIGHUP handler");
             return;
         };
@@ -43,7 +44,12 @@ pub fn spawn_file_watcher(app: Arc<App>) -> anyhow::Result<()> {
         let mut watched_dirs: HashSet<PathBuf> = HashSet::new();
         loop {
             // (Re)arm the watcher for the current configuration's files.
-            let files: HashSet<PathBuf> = app.watched_files().await.iter().map(|p| canonical(p)).collect();
+            let files: HashSet<PathBuf> = app
+                .watched_files()
+                .await
+                .iter()
+                .map(|p| canonical(p))
+                .collect();
             for dir in files.iter().filter_map(|f| f.parent().map(PathBuf::from)) {
                 if watched_dirs.insert(dir.clone())
                     && let Err(e) = watcher.watch(&dir, RecursiveMode::NonRecursive)

@@ -36,7 +36,11 @@ fn jitter(name: &str, interval: Duration) -> Duration {
 }
 
 /// Starts the schedule of `handle` if its kind is scheduled (exporter, rule).
-pub fn spawn(handle: Arc<PluginHandle>, sinks: Sinks, cancel: CancellationToken) -> Option<JoinHandle<()>> {
+pub fn spawn(
+    handle: Arc<PluginHandle>,
+    sinks: Sinks,
+    cancel: CancellationToken,
+) -> Option<JoinHandle<()>> {
     let kind = handle.loaded.spec().kind;
     if !matches!(kind, PluginKind::Exporter | PluginKind::Rule) {
         return None;

@@ -80,15 +80,51 @@ impl SelfMetrics {
             })
             .set(1);
 
-        registry.register("watchpost_build_info", "Watchpost version and plugin contract", build);
-        registry.register("watchpost_plugin_calls", "Calls into plugins by result (success, error, failure, skipped)", calls.clone());
-        registry.register("watchpost_plugin_failures", "Plugin calls that trapped, panicked, timed out or exceeded memory", failures.clone());
-        registry.register("watchpost_plugin_restarts", "Fresh plugin instances built after a failure", restarts.clone());
-        registry.register("watchpost_plugin_call_duration_seconds", "Duration of plugin calls", durations.clone());
-        registry.register("watchpost_exporter_samples", "Samples received from exporter plugins", samples.clone());
-        registry.register("watchpost_config_last_reload_successful", "Whether the last configuration reload succeeded", reload_ok.clone());
-        registry.register("watchpost_config_last_reload_success_timestamp_seconds", "Time of the last successful configuration reload", reload_ts.clone());
-        registry.register("watchpost_config_reloads", "Configuration reloads by result", reloads.clone());
+        registry.register(
+            "watchpost_build_info",
+            "Watchpost version and plugin contract",
+            build,
+        );
+        registry.register(
+            "watchpost_plugin_calls",
+            "Calls into plugins by result (success, error, failure, skipped)",
+            calls.clone(),
+        );
+        registry.register(
+            "watchpost_plugin_failures",
+            "Plugin calls that trapped, panicked, timed out or exceeded memory",
+            failures.clone(),
+        );
+        registry.register(
+            "watchpost_plugin_restarts",
+            "Fresh plugin instances built after a failure",
+            restarts.clone(),
+        );
+        registry.register(
+            "watchpost_plugin_call_duration_seconds",
+            "Duration of plugin calls",
+            durations.clone(),
+        );
+        registry.register(
+            "watchpost_exporter_samples",
+            "Samples received from exporter plugins",
+            samples.clone(),
+        );
+        registry.register(
+            "watchpost_config_last_reload_successful",
+            "Whether the last configuration reload succeeded",
+            reload_ok.clone(),
+        );
+        registry.register(
+            "watchpost_config_last_reload_success_timestamp_seconds",
+            "Time of the last successful configuration reload",
+            reload_ts.clone(),
+        );
+        registry.register(
+            "watchpost_config_reloads",
+            "Configuration reloads by result",
+            reloads.clone(),
+        );
         SelfMetrics {
             registry,
             calls,
@@ -125,19 +161,29 @@ impl SelfMetrics {
 
     /// Counts a restart.
     pub fn restart(&self, plugin: &str) {
-        self.restarts.get_or_create(&PluginLabel { plugin: plugin.into() }).inc();
+        self.restarts
+            .get_or_create(&PluginLabel {
+                plugin: plugin.into(),
+            })
+            .inc();
     }
 
     /// Observes a call duration.
     pub fn duration(&self, plugin: &str, d: Duration) {
         self.durations
-            .get_or_create(&PluginLabel { plugin: plugin.into() })
+            .get_or_create(&PluginLabel {
+                plugin: plugin.into(),
+            })
             .observe(d.as_secs_f64());
     }
 
     /// Counts ingested samples.
     pub fn samples(&self, plugin: &str, n: u64) {
-        self.samples.get_or_create(&PluginLabel { plugin: plugin.into() }).inc_by(n);
+        self.samples
+            .get_or_create(&PluginLabel {
+                plugin: plugin.into(),
+            })
+            .inc_by(n);
     }
 
     /// Records a reload outcome.

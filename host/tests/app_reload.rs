@@ -73,7 +73,11 @@ async fn reload_swaps_changed_plugins_and_keeps_their_state() {
     write(&path, &manifest_text("250ms"));
     let app = App::start(Manifest::load(&path).unwrap()).await.unwrap();
 
-    assert!(wait_until(Duration::from_secs(10), async || collections(&app) >= Some(3.0)).await);
+    assert!(
+        wait_until(Duration::from_secs(10), async || collections(&app)
+            >= Some(3.0))
+        .await
+    );
     let uptime_before = app.plugin("uptime").await.unwrap();
     let steady_before = app.plugin("steady").await.unwrap();
 
@@ -81,22 +85,42 @@ async fn reload_swaps_changed_plugins_and_keeps_their_state() {
     write(&path, &manifest_text("300ms"));
     app.reload().await.unwrap();
     let uptime_after = app.plugin("uptime").await.unwrap();
-    assert!(!Arc::ptr_eq(&uptime_before, &uptime_after), "changed plugin gets a new handle");
-    assert!(Arc::ptr_eq(&steady_before, &app.plugin("steady").await.unwrap()), "unchanged plugin is untouched");
+    assert!(
+        !Arc::ptr_eq(&uptime_before, &uptime_after),
+        "changed plugin gets a new handle"
+    );
+    assert!(
+        Arc::ptr_eq(&steady_before, &app.plugin("steady").await.unwrap()),
+        "unchanged plugin is untouched"
+    );
 
     // The new instance continues the counter kept in the plugin's state.
     let seen = collections(&app).unwrap();
     assert!(
-        wait_until(Duration::from_secs(10), async || uptime_after.health().calls >= 1).await,
+        wait_until(Duration::from_secs(10), async || uptime_after
+            .health()
+            .calls
+            >= 1)
+        .await,
         "new version should run"
     );
-    assert!(collections(&app).unwrap() > seen, "the counter continues rather than restarting at 1");
+    assert!(
+        collections(&app).unwrap() > seen,
+        "the counter continues rather than restarting at 1"
+    );
     assert!(dir.path().join("data/plugins/uptime/state.json").is_file());
 
     // A broken manifest changes nothing.
     write(&path, "[[plugin]]\nname = 1\n");
     assert!(app.reload().await.is_err());
-    assert!(Arc::ptr_eq(&uptime_after, &app.plugin("uptime").await.unwrap()));
-    assert!(app.telemetry.encode().contains("watchpost_config_last_reload_successful 0"));
+    assert!(Arc::ptr_eq(
+        &uptime_after,
+        &app.plugin("uptime").await.unwrap()
+    ));
+    assert!(
+        app.telemetry
+            .encode()
+            .contains("watchpost_config_last_reload_successful 0")
+    );
     assert!(!app.last_reload().unwrap().ok);
 }

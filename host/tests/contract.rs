@@ -60,7 +60,10 @@ fn a_component_without_a_plugin_export_is_refused() {
     let mut spec = misbehave("empty", serde_json::json!({}));
     spec.source = PluginSource::File(path);
     let err = load_error(spec);
-    assert!(err.contains("exports no watchpost:plugin interface"), "{err}");
+    assert!(
+        err.contains("exports no watchpost:plugin interface"),
+        "{err}"
+    );
 }
 
 #[test]

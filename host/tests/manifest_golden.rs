@@ -46,7 +46,10 @@ fn invalid_manifests_match_their_golden_errors() {
                 .and_then(|rest| rest.split_once(": "))
                 .is_some_and(|(pos, _)| {
                     let parts: Vec<&str> = pos.split(':').collect();
-                    parts.len() == 2 && parts.iter().all(|p| p.parse::<usize>().is_ok_and(|n| n > 0))
+                    parts.len() == 2
+                        && parts
+                            .iter()
+                            .all(|p| p.parse::<usize>().is_ok_and(|n| n > 0))
                 });
             assert!(located, "error without file:line:column: {line}");
         }
@@ -57,10 +60,16 @@ fn invalid_manifests_match_their_golden_errors() {
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if expected != actual {
-            mismatches.push(format!("{name}:\n--- expected\n{expected}--- actual\n{actual}"));
+            mismatches.push(format!(
+                "{name}:\n--- expected\n{expected}--- actual\n{actual}"
+            ));
         }
     }
-    assert!(mismatches.is_empty(), "golden mismatches:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "golden mismatches:\n{}",
+        mismatches.join("\n")
+    );
 }
 
 #[test]
@@ -81,13 +90,20 @@ bearer_token = "${TOKEN}"
     let valid = source.replace("interval = \"nonsense\"\n", "");
     let manifest = Manifest::parse(Path::new("w.toml"), &valid, &env).unwrap();
     let plugin = &manifest.plugins[0];
-    assert!(plugin.config_json.contains("hunter2-secret"), "the plugin gets the secret");
-    assert!(!format!("{manifest:?}").contains("hunter2"), "Debug must redact it");
+    assert!(
+        plugin.config_json.contains("hunter2-secret"),
+        "the plugin gets the secret"
+    );
+    assert!(
+        !format!("{manifest:?}").contains("hunter2"),
+        "Debug must redact it"
+    );
 }
 
 #[test]
 fn the_quickstart_manifest_is_valid() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/watchpost.toml");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/watchpost.toml");
     let manifest = Manifest::load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert!(!manifest.plugins.is_empty());
 }

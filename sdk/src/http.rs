@@ -142,7 +142,9 @@ pub(crate) fn split_url(url: &str) -> Result<UrlParts<'_>, HttpError> {
         .split_once("://")
         .ok_or_else(|| HttpError::InvalidUrl(url.to_string()))?;
     if scheme != "http" && scheme != "https" {
-        return Err(HttpError::InvalidUrl(format!("unsupported scheme in {url}")));
+        return Err(HttpError::InvalidUrl(format!(
+            "unsupported scheme in {url}"
+        )));
     }
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) => (&rest[..i], &rest[i..]),

@@ -83,7 +83,8 @@ pub(crate) fn send(req: Request) -> Result<Response, HttpError> {
     let _ = options.set_first_byte_timeout(Some(nanos));
     let _ = options.set_between_bytes_timeout(Some(nanos));
 
-    let future = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| error(e, &authority))?;
+    let future =
+        outgoing_handler::handle(outgoing, Some(options)).map_err(|e| error(e, &authority))?;
     future.subscribe().block();
     let response = match future.get() {
         Some(Ok(Ok(r))) => r,
@@ -96,7 +97,12 @@ pub(crate) fn send(req: Request) -> Result<Response, HttpError> {
         .headers()
         .entries()
         .into_iter()
-        .map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.to_ascii_lowercase(),
+                String::from_utf8_lossy(&v).into_owned(),
+            )
+        })
         .collect();
     let incoming = response
         .consume()

@@ -41,6 +41,7 @@ mod http_native;
 #[cfg(target_family = "wasm")]
 mod http_wasi;
 mod metrics;
+pub mod net;
 pub mod parser;
 pub mod testing;
 

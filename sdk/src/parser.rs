@@ -4,10 +4,12 @@
 
 use crate::types::{
     FieldValue as WitFieldValue, LineBatch, ParsedBatch, ParsedField, ParsedLabel, ParsedRecord,
-    Severity, SourceMeta, TextRef,
+    Range, Severity, SourceMeta, TextRef,
 };
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+/// Distinct field/label names interned per batch.
+const MAX_INTERNED: usize = 64;
 
 /// A typed field value; text borrows from the line where it can.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,8 +122,10 @@ pub trait Parser: Sized + Send {
 pub struct BatchEncoder<'i> {
     input: &'i str,
     arena: String,
-    interned: HashMap<String, TextRef>,
+    interned: Vec<(Box<str>, TextRef)>,
     records: Vec<ParsedRecord>,
+    fields: Vec<ParsedField>,
+    labels: Vec<ParsedLabel>,
 }
 
 impl<'i> BatchEncoder<'i> {
@@ -130,19 +134,26 @@ impl<'i> BatchEncoder<'i> {
         BatchEncoder {
             input,
             arena: String::new(),
-            interned: HashMap::new(),
+            interned: Vec::new(),
             records: Vec::new(),
+            fields: Vec::new(),
+            labels: Vec::new(),
         }
     }
 
-    fn text(&mut self, s: &str) -> TextRef {
+    /// `s` as a reference into the input, if it is a substring of it.
+    fn input_ref(&self, s: &str) -> Option<TextRef> {
         let base = self.input.as_ptr() as usize;
         let ptr = s.as_ptr() as usize;
-        if ptr >= base && ptr + s.len() <= base + self.input.len() {
-            return TextRef {
-                start: (ptr - base) as u32,
-                len: s.len() as u32,
-            };
+        (ptr >= base && ptr + s.len() <= base + self.input.len()).then(|| TextRef {
+            start: (ptr - base) as u32,
+            len: s.len() as u32,
+        })
+    }
+
+    fn text(&mut self, s: &str) -> TextRef {
+        if let Some(r) = self.input_ref(s) {
+            return r;
         }
         let start = (self.input.len() + self.arena.len()) as u32;
         self.arena.push_str(s);
@@ -152,49 +163,58 @@ impl<'i> BatchEncoder<'i> {
         }
     }
 
-    /// Names repeat in every record: store each once per batch.
+    /// Names repeat in every record: store each once per batch. A parser has
+    /// few distinct names, so a short list beats hashing; past
+    /// [`MAX_INTERNED`] names are simply appended.
     fn name(&mut self, s: &str) -> TextRef {
-        if let Some(r) = self.interned.get(s) {
+        if let Some(r) = self.input_ref(s) {
+            return r;
+        }
+        if let Some((_, r)) = self.interned.iter().find(|(k, _)| **k == *s) {
             return *r;
         }
         let r = self.text(s);
-        self.interned.insert(s.to_string(), r);
+        if self.interned.len() < MAX_INTERNED {
+            self.interned.push((s.into(), r));
+        }
         r
     }
 
     /// Adds the record parsed from input line `line`.
     pub fn push(&mut self, line: u32, record: &Record<'_>, parse_error: Option<&str>) {
         let message = self.text(&record.message);
-        let fields = record
-            .fields
-            .iter()
-            .map(|(n, v)| ParsedField {
-                name: self.name(n),
-                value: match v {
-                    Value::Text(t) => WitFieldValue::Text(self.text(t)),
-                    Value::Integer(i) => WitFieldValue::Integer(*i),
-                    Value::Float(f) => WitFieldValue::Float(*f),
-                    Value::Boolean(b) => WitFieldValue::Boolean(*b),
-                    Value::Timestamp(t) => WitFieldValue::Timestamp(*t),
-                },
-            })
-            .collect();
-        let labels = record
-            .labels
-            .iter()
-            .map(|(n, v)| ParsedLabel {
-                name: self.name(n),
-                value: self.text(v),
-            })
-            .collect();
+        let fields_start = self.fields.len() as u32;
+        for (n, v) in &record.fields {
+            let name = self.name(n);
+            let value = match v {
+                Value::Text(t) => WitFieldValue::Text(self.text(t)),
+                Value::Integer(i) => WitFieldValue::Integer(*i),
+                Value::Float(f) => WitFieldValue::Float(*f),
+                Value::Boolean(b) => WitFieldValue::Boolean(*b),
+                Value::Timestamp(t) => WitFieldValue::Timestamp(*t),
+            };
+            self.fields.push(ParsedField { name, value });
+        }
+        let labels_start = self.labels.len() as u32;
+        for (n, v) in &record.labels {
+            let name = self.name(n);
+            let value = self.text(v);
+            self.labels.push(ParsedLabel { name, value });
+        }
         let parse_error = parse_error.map(|e| self.text(e));
         self.records.push(ParsedRecord {
             line,
             timestamp_ns: record.timestamp_ns,
             severity: record.severity,
             message,
-            fields,
-            labels,
+            fields: Range {
+                start: fields_start,
+                len: self.fields.len() as u32 - fields_start,
+            },
+            labels: Range {
+                start: labels_start,
+                len: self.labels.len() as u32 - labels_start,
+            },
             parse_error,
         });
     }
@@ -204,8 +224,22 @@ impl<'i> BatchEncoder<'i> {
         ParsedBatch {
             arena: self.arena,
             records: self.records,
+            fields: self.fields,
+            labels: self.labels,
         }
     }
+}
+
+/// The fields of `record` in `batch`.
+pub fn record_fields<'b>(batch: &'b ParsedBatch, record: &ParsedRecord) -> &'b [ParsedField] {
+    let (start, len) = (record.fields.start as usize, record.fields.len as usize);
+    batch.fields.get(start..start + len).unwrap_or(&[])
+}
+
+/// The labels of `record` in `batch`.
+pub fn record_labels<'b>(batch: &'b ParsedBatch, record: &ParsedRecord) -> &'b [ParsedLabel] {
+    let (start, len) = (record.labels.start as usize, record.labels.len as usize);
+    batch.labels.get(start..start + len).unwrap_or(&[])
 }
 
 /// Runs `parser` over every line of `batch`.
@@ -288,20 +322,32 @@ mod tests {
         assert_eq!(out.records.len(), 3);
         let r = &out.records[0];
         assert_eq!(resolve(&batch.text, &out, r.message), "big world");
-        assert!((r.message.start as usize) < batch.text.len(), "message borrowed from the input");
-        let upper = match r.fields[2].value {
+        assert!(
+            (r.message.start as usize) < batch.text.len(),
+            "message borrowed from the input"
+        );
+        let fields = record_fields(&out, r);
+        let upper = match fields[2].value {
             WitFieldValue::Text(t) => t,
             _ => panic!("upper is text"),
         };
         assert_eq!(resolve(&batch.text, &out, upper), "HELLO");
-        assert!(upper.start as usize >= batch.text.len(), "owned text lives in the arena");
-        assert_eq!(out.records[0].fields[1].value, WitFieldValue::Integer(15));
+        assert!(
+            upper.start as usize >= batch.text.len(),
+            "owned text lives in the arena"
+        );
+        assert_eq!(fields[1].value, WitFieldValue::Integer(15));
         // Field and label names are stored once per batch.
-        assert_eq!(out.records[0].fields[0].name, out.records[2].fields[0].name);
+        assert_eq!(fields[0].name, record_fields(&out, &out.records[2])[0].name);
+        assert_eq!(record_labels(&out, r).len(), 1);
+        assert_eq!(record_fields(&out, &out.records[1]).len(), 0);
         assert_eq!(out.arena.matches("first").count(), 1);
         // An unparseable line keeps its raw text and the error.
         let bad = &out.records[1];
         assert_eq!(resolve(&batch.text, &out, bad.message), "nospace");
-        assert_eq!(resolve(&batch.text, &out, bad.parse_error.unwrap()), "no space");
+        assert_eq!(
+            resolve(&batch.text, &out, bad.parse_error.unwrap()),
+            "no space"
+        );
     }
 }

@@ -96,7 +96,9 @@ impl TestHost {
             .sum();
         let needed = used + key.len() + value.len();
         if let Some(limit) = self.state_limit.filter(|limit| needed > *limit) {
-            return Err(format!("state limit of {limit} bytes exceeded ({needed} bytes needed)"));
+            return Err(format!(
+                "state limit of {limit} bytes exceeded ({needed} bytes needed)"
+            ));
         }
         self.state.insert(key.to_string(), value.to_vec());
         Ok(())
@@ -132,7 +134,11 @@ mod tests {
     fn state_limit_is_enforced_like_the_host() {
         TestHost::new().state_limit(10).install();
         crate::state::set("k", b"12345").unwrap();
-        assert!(crate::state::set("k2", b"123456789").unwrap_err().contains("limit"));
+        assert!(
+            crate::state::set("k2", b"123456789")
+                .unwrap_err()
+                .contains("limit")
+        );
         crate::state::set("k", b"123456789").unwrap();
         assert_eq!(crate::state::keys(""), vec!["k"]);
     }

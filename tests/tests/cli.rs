@@ -6,9 +6,20 @@ use support::{root, run_cli, wasm};
 
 #[test]
 fn check_accepts_the_quickstart() {
-    let out = run_cli(&["check", root().join("examples/quickstart/watchpost.toml").to_str().unwrap()]);
+    let out = run_cli(&[
+        "check",
+        root()
+            .join("examples/quickstart/watchpost.toml")
+            .to_str()
+            .unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("SUCCESS: 2 plugins found"), "{stdout}");
 }
 
@@ -16,11 +27,18 @@ fn check_accepts_the_quickstart() {
 fn check_rejects_bad_manifests_with_positions() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
-    std::fs::write(&path, "[[plugin]]\nname = \"x\"\nkind = \"exporter\"\npath = \"node\"\ninterval = \"soon\"\n").unwrap();
+    std::fs::write(
+        &path,
+        "[[plugin]]\nname = \"x\"\nkind = \"exporter\"\npath = \"node\"\ninterval = \"soon\"\n",
+    )
+    .unwrap();
     let out = run_cli(&["check", path.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("bad.toml:5:12: interval: invalid duration"), "{stdout}");
+    assert!(
+        stdout.contains("bad.toml:5:12: interval: invalid duration"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -30,13 +48,19 @@ fn check_loads_each_plugin_and_its_kind() {
     let parser = wasm("example_kv_parser");
     std::fs::write(
         &path,
-        format!("[[plugin]]\nname = \"kv\"\nkind = \"exporter\"\npath = {:?}\n", parser.display().to_string()),
+        format!(
+            "[[plugin]]\nname = \"kv\"\nkind = \"exporter\"\npath = {:?}\n",
+            parser.display().to_string()
+        ),
     )
     .unwrap();
     let out = run_cli(&["check", path.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("it is a parser plugin") && stdout.contains("kind = \"exporter\""), "{stdout}");
+    assert!(
+        stdout.contains("it is a parser plugin") && stdout.contains("kind = \"exporter\""),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -57,7 +81,12 @@ fn plugin_run_prints_parsed_records() {
         "--input",
         input.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let records: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let records = records.as_array().unwrap();
     assert_eq!(records.len(), 3, "every line yields a record: {records:?}");
@@ -86,5 +115,8 @@ fn plugin_run_reports_a_crash_with_exit_code_1() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("panic") && stderr.contains("misbehave was told to panic"), "{stderr}");
+    assert!(
+        stderr.contains("panic") && stderr.contains("misbehave was told to panic"),
+        "{stderr}"
+    );
 }

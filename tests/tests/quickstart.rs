@@ -27,7 +27,12 @@ fn quickstart_serves_health_and_metrics() {
                 .is_some_and(|p| p["last_success_ms"].as_i64().is_some())
         })
     });
-    assert!(collected, "both exporters should succeed; health: {}\nlog:\n{}", server.health(), server.log_text());
+    assert!(
+        collected,
+        "both exporters should succeed; health: {}\nlog:\n{}",
+        server.health(),
+        server.log_text()
+    );
 
     let health = server.health();
     assert_eq!(health["status"], "ok", "{health}");
@@ -43,15 +48,28 @@ fn quickstart_serves_health_and_metrics() {
     let node_samples = server
         .metric("watchpost_exporter_samples_total{plugin=\"node\"}")
         .unwrap_or(0.0);
-    assert!(node_samples > 50.0, "node exporter delivered {node_samples} samples");
+    assert!(
+        node_samples > 50.0,
+        "node exporter delivered {node_samples} samples"
+    );
     let self_samples = server
         .metric("watchpost_exporter_samples_total{plugin=\"watchpost\"}")
         .unwrap_or(0.0);
-    assert!(self_samples > 0.0, "self-scrape delivered nothing:\n{metrics}");
-    assert!(metrics.contains("watchpost_plugin_calls_total{plugin=\"node\",kind=\"exporter\",result=\"success\"}"));
-    assert_eq!(server.metric("watchpost_config_last_reload_successful"), Some(1.0));
+    assert!(
+        self_samples > 0.0,
+        "self-scrape delivered nothing:\n{metrics}"
+    );
+    assert!(metrics.contains(
+        "watchpost_plugin_calls_total{plugin=\"node\",kind=\"exporter\",result=\"success\"}"
+    ));
+    assert_eq!(
+        server.metric("watchpost_config_last_reload_successful"),
+        Some(1.0)
+    );
 
     // The compiled plugins were cached in the data dir for the next start.
-    let cached = std::fs::read_dir(dir.path().join("data/cache/compiled")).unwrap().count();
+    let cached = std::fs::read_dir(dir.path().join("data/cache/compiled"))
+        .unwrap()
+        .count();
     assert_eq!(cached, 2, "one compiled artifact per stock plugin");
 }

@@ -43,34 +43,59 @@ fn edits_reload_and_invalid_edits_keep_the_old_config() {
     let two = plugin("first", &misbehave, "ok") + &plugin("second", &misbehave, "ok");
     write_atomically(&path, manifest(port, &two).as_bytes());
     assert!(
-        wait_for(Duration::from_secs(20), || server.plugin("second").is_some()),
+        wait_for(Duration::from_secs(20), || server
+            .plugin("second")
+            .is_some()),
         "file change should reload; log:\n{}",
         server.log_text()
     );
     assert!(server.plugin("first").unwrap()["calls"].as_u64().unwrap() >= calls_before);
-    assert_eq!(server.metric("watchpost_config_last_reload_successful"), Some(1.0));
+    assert_eq!(
+        server.metric("watchpost_config_last_reload_successful"),
+        Some(1.0)
+    );
 
     // An invalid edit is refused: metric 0, both plugins keep running.
-    write_atomically(&path, manifest(port, &(two.clone() + "[[plugin]]\nname = \"broken\"\n")).as_bytes());
+    write_atomically(
+        &path,
+        manifest(port, &(two.clone() + "[[plugin]]\nname = \"broken\"\n")).as_bytes(),
+    );
     assert!(
-        wait_for(Duration::from_secs(20), || server.metric("watchpost_config_last_reload_successful") == Some(0.0)),
+        wait_for(Duration::from_secs(20), || server
+            .metric("watchpost_config_last_reload_successful")
+            == Some(0.0)),
         "invalid edit should set the metric to 0; log:\n{}",
         server.log_text()
     );
     let health = server.health();
     assert_eq!(health["components"]["config"]["status"], "degraded");
-    assert!(health["components"]["config"]["detail"].as_str().unwrap().contains("missing field `kind`"));
+    assert!(
+        health["components"]["config"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `kind`")
+    );
     let calls = server.plugin("second").unwrap()["calls"].as_u64().unwrap();
-    assert!(wait_for(Duration::from_secs(10), || server.plugin("second").unwrap()["calls"].as_u64().unwrap() > calls));
+    assert!(wait_for(Duration::from_secs(10), || server
+        .plugin("second")
+        .unwrap()["calls"]
+        .as_u64()
+        .unwrap()
+        > calls));
     let (status, body) = server.post("/-/reload");
     assert_eq!(status, 500);
     assert!(body.contains("missing field `kind`"), "{body}");
 
     // Fixing the file and sending SIGHUP reloads again.
     std::fs::write(&path, manifest(port, &plugin("first", &misbehave, "ok"))).unwrap();
-    let _ = std::process::Command::new("kill").args(["-HUP", &server.pid().to_string()]).status();
-    assert!(wait_for(Duration::from_secs(20), || server.plugin("second").is_none()
-        && server.metric("watchpost_config_last_reload_successful") == Some(1.0)));
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status();
+    assert!(wait_for(Duration::from_secs(20), || server
+        .plugin("second")
+        .is_none()
+        && server.metric("watchpost_config_last_reload_successful")
+            == Some(1.0)));
     assert_eq!(server.post("/-/reload").0, 200);
 }
 
@@ -83,12 +108,20 @@ fn a_plugin_replaced_on_disk_is_picked_up() {
     let path = dir.path().join("watchpost.toml");
     std::fs::write(&path, manifest(port, &plugin("swap", &plugin_file, "ok"))).unwrap();
     let server = Server::start(&path, port);
-    let before = server.plugin("swap").unwrap()["content_hash"].as_str().unwrap().to_string();
+    let before = server.plugin("swap").unwrap()["content_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Another exporter component takes its place.
-    write_atomically(&plugin_file, &std::fs::read(wasm("example_uptime_exporter")).unwrap());
+    write_atomically(
+        &plugin_file,
+        &std::fs::read(wasm("example_uptime_exporter")).unwrap(),
+    );
     assert!(
-        wait_for(Duration::from_secs(20), || server.plugin("swap").is_some_and(|p| p["content_hash"] != before.as_str())),
+        wait_for(Duration::from_secs(20), || server
+            .plugin("swap")
+            .is_some_and(|p| p["content_hash"] != before.as_str())),
         "replaced plugin should be reloaded; log:\n{}",
         server.log_text()
     );
@@ -99,22 +132,45 @@ fn a_hostile_plugin_does_not_disturb_the_host_or_its_neighbours() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let misbehave = wasm("watchpost_test_misbehave");
-    let plugins = plugin("looper", &misbehave, "loop") + &plugin("panicker", &misbehave, "panic") + &plugin("steady", &misbehave, "ok");
+    let plugins = plugin("looper", &misbehave, "loop")
+        + &plugin("panicker", &misbehave, "panic")
+        + &plugin("steady", &misbehave, "ok");
     let path = dir.path().join("watchpost.toml");
     std::fs::write(&path, manifest(port, &plugins)).unwrap();
     let server = Server::start(&path, port);
 
-    assert!(wait_for(Duration::from_secs(30), || {
-        server.plugin("looper").is_some_and(|p| p["failures"].as_u64() >= Some(1))
-            && server.plugin("panicker").is_some_and(|p| p["restarts"].as_u64() >= Some(1))
-            && server.plugin("steady").is_some_and(|p| p["calls"].as_u64() >= Some(4))
-    }), "health: {}", server.health());
+    assert!(
+        wait_for(Duration::from_secs(30), || {
+            server
+                .plugin("looper")
+                .is_some_and(|p| p["failures"].as_u64() >= Some(1))
+                && server
+                    .plugin("panicker")
+                    .is_some_and(|p| p["restarts"].as_u64() >= Some(1))
+                && server
+                    .plugin("steady")
+                    .is_some_and(|p| p["calls"].as_u64() >= Some(4))
+        }),
+        "health: {}",
+        server.health()
+    );
     assert_eq!(server.get("/-/healthy").0, 200);
     assert_eq!(server.plugin("steady").unwrap()["failures"], 0);
     assert_eq!(server.health()["status"], "degraded");
-    assert!(server.metric("watchpost_plugin_failures_total{plugin=\"looper\",reason=\"timeout\"}") >= Some(1.0));
-    assert!(server.metric("watchpost_plugin_failures_total{plugin=\"panicker\",reason=\"panic\"}") >= Some(1.0));
+    assert!(
+        server.metric("watchpost_plugin_failures_total{plugin=\"looper\",reason=\"timeout\"}")
+            >= Some(1.0)
+    );
+    assert!(
+        server.metric("watchpost_plugin_failures_total{plugin=\"panicker\",reason=\"panic\"}")
+            >= Some(1.0)
+    );
     assert!(server.metric("watchpost_plugin_restarts_total{plugin=\"panicker\"}") >= Some(1.0));
     let log = server.log_text();
-    assert!(log.contains("plugin failed") && log.contains("panicker") && log.contains("misbehave was told to panic"), "{log}");
+    assert!(
+        log.contains("plugin failed")
+            && log.contains("panicker")
+            && log.contains("misbehave was told to panic"),
+        "{log}"
+    );
 }

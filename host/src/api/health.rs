@@ -34,7 +34,13 @@ pub(super) async fn health(State(app): State<Arc<App>>) -> Json<serde_json::Valu
         .count();
     let config = app.last_reload();
     let mut components = std::collections::BTreeMap::new();
-    components.insert("http", Component { status: "ok", detail: None });
+    components.insert(
+        "http",
+        Component {
+            status: "ok",
+            detail: None,
+        },
+    );
     components.insert(
         "plugins",
         Component {
@@ -45,11 +51,19 @@ pub(super) async fn health(State(app): State<Arc<App>>) -> Json<serde_json::Valu
     components.insert(
         "config",
         Component {
-            status: if config.as_ref().is_none_or(|c| c.ok) { "ok" } else { "degraded" },
+            status: if config.as_ref().is_none_or(|c| c.ok) {
+                "ok"
+            } else {
+                "degraded"
+            },
             detail: config.as_ref().and_then(|c| c.error.clone()),
         },
     );
-    let status = if components.values().all(|c| c.status == "ok") { "ok" } else { "degraded" };
+    let status = if components.values().all(|c| c.status == "ok") {
+        "ok"
+    } else {
+        "degraded"
+    };
     let health = Health {
         status,
         version: env!("CARGO_PKG_VERSION"),

@@ -51,28 +51,39 @@ pub struct PluginRunArgs {
 }
 
 fn parse_kind(s: &str) -> Result<PluginKind, String> {
-    PluginKind::from_name(s).ok_or_else(|| format!("unknown kind {s:?} (exporter, parser, rule, notifier)"))
+    PluginKind::from_name(s)
+        .ok_or_else(|| format!("unknown kind {s:?} (exporter, parser, rule, notifier)"))
 }
 
 fn config_json(path: Option<&PathBuf>) -> anyhow::Result<String> {
-    let Some(path) = path else { return Ok("{}".into()) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let Some(path) = path else {
+        return Ok("{}".into());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut value: toml::Value = toml::from_str::<toml::Table>(&text)
         .map(toml::Value::Table)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
-    crate::manifest::interpolate_env(&mut value).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    crate::manifest::interpolate_env(&mut value)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(serde_json::to_string(&value)?)
 }
 
 pub(super) async fn plugin_run(args: PluginRunArgs) -> anyhow::Result<ExitCode> {
     let mut network = Vec::new();
     for n in &args.allow_net {
-        network.push(crate::manifest::parse_grant(n).ok_or_else(|| anyhow::anyhow!("--allow-net {n:?} is not host:port"))?);
+        network.push(
+            crate::manifest::parse_grant(n)
+                .ok_or_else(|| anyhow::anyhow!("--allow-net {n:?} is not host:port"))?,
+        );
     }
     let name = args
         .file
         .file_stem()
-        .map(|s| s.to_string_lossy().replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"))
+        .map(|s| {
+            s.to_string_lossy()
+                .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+        })
         .unwrap_or_else(|| "plugin".into());
     let spec = PluginSpec {
         name: name.clone(),
@@ -91,7 +102,8 @@ pub(super) async fn plugin_run(args: PluginRunArgs) -> anyhow::Result<ExitCode> 
         config_json: config_json(args.config.as_ref())?,
     };
     let runtime = Runtime::new(None)?;
-    let state_dir = std::env::temp_dir().join(format!("watchpost-plugin-run-{}", std::process::id()));
+    let state_dir =
+        std::env::temp_dir().join(format!("watchpost-plugin-run-{}", std::process::id()));
     let loaded = runtime.load(Arc::new(spec), &state_dir)?;
     let handle = PluginHandle::new(Arc::new(loaded), Arc::new(SelfMetrics::new()));
     let input = match &args.input {
@@ -102,18 +114,29 @@ pub(super) async fn plugin_run(args: PluginRunArgs) -> anyhow::Result<ExitCode> 
     let output = match args.kind {
         PluginKind::Exporter => {
             let target = crate::scheduler::targets(&handle).remove(0);
-            handle.collect(target).await.map(|f| serde_json::to_value(f).unwrap_or_default())
+            handle
+                .collect(target)
+                .await
+                .map(|f| serde_json::to_value(f).unwrap_or_default())
         }
         PluginKind::Parser => {
-            let Some(input) = input else { bail!("a parser needs --input <file of log lines>") };
-            let lines = input.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+            let Some(input) = input else {
+                bail!("a parser needs --input <file of log lines>")
+            };
+            let lines = input
+                .split(|b| *b == b'\n')
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
             let mut lines: Vec<&[u8]> = lines.collect();
             if lines.last().is_some_and(|l| l.is_empty()) {
                 lines.pop();
             }
             let meta = SourceMeta {
                 source: name.clone(),
-                origin: args.input.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                origin: args
+                    .input
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
                 labels: Vec::new(),
             };
             let batch = batch_from_lines(meta, lines);
@@ -124,12 +147,21 @@ pub(super) async fn plugin_run(args: PluginRunArgs) -> anyhow::Result<ExitCode> 
         }
         PluginKind::Rule => {
             let at = args.at.unwrap_or_else(crate::util::now_ms);
-            handle.evaluate(at).await.map(|e| serde_json::to_value(e).unwrap_or_default())
+            handle
+                .evaluate(at)
+                .await
+                .map(|e| serde_json::to_value(e).unwrap_or_default())
         }
         PluginKind::Notifier => {
-            let Some(input) = input else { bail!("a notifier needs --input <notification.json>") };
-            let notification: Notification = serde_json::from_slice(&input).context("--input is not a notification")?;
-            handle.deliver(notification).await.map(|()| serde_json::json!({"delivered": true}))
+            let Some(input) = input else {
+                bail!("a notifier needs --input <notification.json>")
+            };
+            let notification: Notification =
+                serde_json::from_slice(&input).context("--input is not a notification")?;
+            handle
+                .deliver(notification)
+                .await
+                .map(|()| serde_json::json!({"delivered": true}))
         }
     };
     let _ = std::fs::remove_dir_all(&state_dir);
@@ -139,7 +171,11 @@ pub(super) async fn plugin_run(args: PluginRunArgs) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
         Err(CallError::Plugin(e)) => {
-            eprintln!("plugin error{}: {}", if e.retryable { " (retryable)" } else { "" }, e.message);
+            eprintln!(
+                "plugin error{}: {}",
+                if e.retryable { " (retryable)" } else { "" },
+                e.message
+            );
             Ok(ExitCode::FAILURE)
         }
         Err(e) => {

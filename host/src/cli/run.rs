@@ -16,7 +16,10 @@ pub(super) async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     };
     let listen = manifest.server.listen;
     std::fs::create_dir_all(&manifest.storage.data_dir).with_context(|| {
-        format!("cannot create data dir {}", manifest.storage.data_dir.display())
+        format!(
+            "cannot create data dir {}",
+            manifest.storage.data_dir.display()
+        )
     })?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -24,8 +24,9 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
             if !valid {
                 return Err(format!("invalid variable name ${{{name}}}"));
             }
-            let value = lookup(name)
-                .ok_or_else(|| format!("environment variable {name} is not set (referenced as ${{{name}}})"))?;
+            let value = lookup(name).ok_or_else(|| {
+                format!("environment variable {name} is not set (referenced as ${{{name}}})")
+            })?;
             out.push_str(&value);
             rest = &tail[end + 1..];
         } else {
@@ -78,9 +79,15 @@ mod tests {
 
     #[test]
     fn replaces_and_escapes() {
-        assert_eq!(interpolate("Bearer ${TOKEN}", &env).unwrap(), "Bearer s3cret");
+        assert_eq!(
+            interpolate("Bearer ${TOKEN}", &env).unwrap(),
+            "Bearer s3cret"
+        );
         assert_eq!(interpolate("a${EMPTY}b", &env).unwrap(), "ab");
-        assert_eq!(interpolate("cost $5 $${TOKEN}", &env).unwrap(), "cost $5 ${TOKEN}");
+        assert_eq!(
+            interpolate("cost $5 $${TOKEN}", &env).unwrap(),
+            "cost $5 ${TOKEN}"
+        );
         assert_eq!(interpolate("no vars", &env).unwrap(), "no vars");
     }
 

@@ -67,7 +67,11 @@ impl Checker<'_> {
 
     fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
-        if p.is_absolute() { p.to_path_buf() } else { self.dir.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.dir.join(p)
+        }
     }
 }
 
@@ -94,12 +98,25 @@ pub(super) fn validate(
 
     let listen = match &raw.server.listen {
         Some(l) => l.get_ref().parse().map_err(|_| {
-            c.error(l, format!("listen: {:?} is not an address like \"127.0.0.1:9090\"", l.get_ref()))
+            c.error(
+                l,
+                format!(
+                    "listen: {:?} is not an address like \"127.0.0.1:9090\"",
+                    l.get_ref()
+                ),
+            )
         }),
-        None => Ok(DEFAULT_LISTEN.parse().expect("default listen address parses")),
+        None => Ok(DEFAULT_LISTEN
+            .parse()
+            .expect("default listen address parses")),
     };
     let storage = StorageConfig {
-        data_dir: c.resolve(raw.storage.data_dir.as_ref().map_or("data", |d| d.get_ref())),
+        data_dir: c.resolve(
+            raw.storage
+                .data_dir
+                .as_ref()
+                .map_or("data", |d| d.get_ref()),
+        ),
         retention: c
             .duration(&raw.storage.retention, "retention")
             .unwrap_or(DEFAULT_RETENTION),
@@ -195,16 +212,32 @@ fn plugin(
 
     let scheduled = matches!(kind, PluginKind::Exporter | PluginKind::Rule);
     if !scheduled && let Some(i) = &raw.interval {
-        c.error(i, format!("interval applies to exporters and rules, not to {}", kind.with_article()));
+        c.error(
+            i,
+            format!(
+                "interval applies to exporters and rules, not to {}",
+                kind.with_article()
+            ),
+        );
     }
-    if kind != PluginKind::Exporter && let Some(t) = raw.targets.as_ref().and_then(|t| t.first()) {
-        c.error(t, format!("targets apply to exporters, not to {}", kind.with_article()));
+    if kind != PluginKind::Exporter
+        && let Some(t) = raw.targets.as_ref().and_then(|t| t.first())
+    {
+        c.error(
+            t,
+            format!("targets apply to exporters, not to {}", kind.with_article()),
+        );
     }
-    let interval = c.duration(&raw.interval, "interval").unwrap_or(DEFAULT_INTERVAL);
+    let interval = c
+        .duration(&raw.interval, "interval")
+        .unwrap_or(DEFAULT_INTERVAL);
     let timeout = c
         .duration(&raw.timeout, "timeout")
         .unwrap_or(DEFAULT_TIMEOUT.min(interval));
-    if scheduled && timeout > interval && let Some(t) = &raw.timeout {
+    if scheduled
+        && timeout > interval
+        && let Some(t) = &raw.timeout
+    {
         c.error(t, "timeout must not be longer than interval".to_string());
     }
     let memory_limit = c
@@ -279,8 +312,15 @@ fn capabilities(c: &mut Checker<'_>, raw: &RawCapabilities) -> Capabilities {
     }
     for entry in &raw.env {
         let name = entry.get_ref();
-        if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
-            c.error(entry, format!("{name:?} is not an environment variable name"));
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        {
+            c.error(
+                entry,
+                format!("{name:?} is not an environment variable name"),
+            );
         } else {
             caps.env.push(name.clone());
         }
@@ -317,10 +357,16 @@ mod tests {
     fn host_port() {
         assert_eq!(
             parse_host_port("127.0.0.1:9100"),
-            Some(NetworkGrant { host: "127.0.0.1".into(), port: 9100 })
+            Some(NetworkGrant {
+                host: "127.0.0.1".into(),
+                port: 9100
+            })
         );
         assert_eq!(parse_host_port("[::1]:80").unwrap().host, "::1");
-        assert_eq!(parse_host_port("Hooks.Slack.com:443").unwrap().host, "hooks.slack.com");
+        assert_eq!(
+            parse_host_port("Hooks.Slack.com:443").unwrap().host,
+            "hooks.slack.com"
+        );
         for bad in ["nohost", ":80", "h:", "h:99999", "::1:80", "a b:1"] {
             assert!(parse_host_port(bad).is_none(), "{bad}");
         }

@@ -11,5 +11,5 @@ wasmtime::component::bindgen!({
     additional_derives: [serde::Serialize, serde::Deserialize],
 });
 
-pub use exports::watchpost::plugin::{exporter_api, notifier_api, parser_api, rule_api};
 pub use self::watchpost::plugin::types;
+pub use exports::watchpost::plugin::{exporter_api, notifier_api, parser_api, rule_api};

@@ -57,7 +57,12 @@ impl ArtifactCache {
 
     /// Loads the component for `bytes` (whose hash is `hash`) from the cache,
     /// or compiles it and stores the result. Returns whether it was a hit.
-    pub fn load(&self, engine: &Engine, bytes: &[u8], hash: &str) -> anyhow::Result<(Component, bool)> {
+    pub fn load(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        hash: &str,
+    ) -> anyhow::Result<(Component, bool)> {
         if let Some(path) = self.path_for(hash)
             && path.is_file()
         {
@@ -67,7 +72,9 @@ impl ArtifactCache {
             // rejected by wasmtime's header checks and we fall back to compiling.
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(component) => return Ok((component, true)),
-                Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring unusable compiled artifact"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "ignoring unusable compiled artifact")
+                }
             }
         }
         let component = Component::new(engine, bytes)?;

@@ -35,7 +35,9 @@ impl NetworkPolicy {
                     needs_name_lookup = true;
                     match (grant.host.as_str(), grant.port).to_socket_addrs() {
                         Ok(found) => addrs.extend(found),
-                        Err(e) => tracing::warn!(grant = %grant, error = %e, "cannot resolve network grant"),
+                        Err(e) => {
+                            tracing::warn!(grant = %grant, error = %e, "cannot resolve network grant")
+                        }
                     }
                 }
             }
@@ -54,7 +56,10 @@ impl NetworkPolicy {
 
     /// Whether an HTTP request to `host:port` is allowed.
     pub fn allows_host(&self, host: &str, port: u16) -> bool {
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
         if self.grants.iter().any(|g| g.host == host && g.port == port) {
             return true;
         }
@@ -153,8 +158,14 @@ mod tests {
     #[test]
     fn allows_only_granted_destinations() {
         let policy = NetworkPolicy::resolve(&[
-            NetworkGrant { host: "127.0.0.1".into(), port: 9100 },
-            NetworkGrant { host: "localhost".into(), port: 8080 },
+            NetworkGrant {
+                host: "127.0.0.1".into(),
+                port: 9100,
+            },
+            NetworkGrant {
+                host: "localhost".into(),
+                port: 8080,
+            },
         ]);
         assert!(policy.allows_addr(&"127.0.0.1:9100".parse().unwrap()));
         assert!(!policy.allows_addr(&"127.0.0.1:9101".parse().unwrap()));

@@ -123,7 +123,10 @@ impl PluginHandle {
 
     /// A snapshot of its health.
     pub fn health(&self) -> PluginHealth {
-        self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn update_health(&self, f: impl FnOnce(&mut PluginHealth)) {
@@ -168,7 +171,10 @@ impl PluginHandle {
                 slot.consecutive_failures = 0;
                 slot.retry_at = None;
                 let plugin_error = match &reply {
-                    Reply::Collect(Err(e)) | Reply::Parse(Err(e)) | Reply::Evaluate(Err(e)) | Reply::Deliver(Err(e)) => Some(e.clone()),
+                    Reply::Collect(Err(e))
+                    | Reply::Parse(Err(e))
+                    | Reply::Evaluate(Err(e))
+                    | Reply::Deliver(Err(e)) => Some(e.clone()),
                     _ => None,
                 };
                 match plugin_error {

@@ -114,7 +114,8 @@ impl LoadedPlugin {
             reason: FailureReason::Instantiate,
             message,
         };
-        let data = StoreState::new(self.context.clone()).map_err(|e| instantiate_failure(format!("{e:#}")))?;
+        let data = StoreState::new(self.context.clone())
+            .map_err(|e| instantiate_failure(format!("{e:#}")))?;
         let mut store = Store::new(self.pre.engine(), data);
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_callback(|mut ctx| {
@@ -129,10 +130,21 @@ impl LoadedPlugin {
         });
         let timeout = self.context.spec.timeout;
         arm_deadline(&mut store, timeout);
-        let instance = match tokio::time::timeout(timeout + HOST_GRACE, self.pre.instantiate_async(&mut store)).await {
+        let instance = match tokio::time::timeout(
+            timeout + HOST_GRACE,
+            self.pre.instantiate_async(&mut store),
+        )
+        .await
+        {
             Ok(Ok(instance)) => instance,
             Ok(Err(e)) => return Err(classify(&mut store, &e, false)),
-            Err(_) => return Err(classify(&mut store, &wasmtime::format_err!("instantiation timed out"), true)),
+            Err(_) => {
+                return Err(classify(
+                    &mut store,
+                    &wasmtime::format_err!("instantiation timed out"),
+                    true,
+                ));
+            }
         };
         let guest = match &self.exports {
             KindExports::Exporter(i) => i.load(&mut store, &instance).map(Guest::Exporter),
@@ -152,18 +164,32 @@ impl PluginInstance {
         let (store, guest) = (&mut self.store, &self.guest);
         let outcome = tokio::time::timeout(timeout + HOST_GRACE, async {
             match (guest, call) {
-                (Guest::Exporter(g), Call::Collect(t)) => g.call_collect(&mut *store, &t).await.map(Reply::Collect),
-                (Guest::Parser(g), Call::Parse(b)) => g.call_parse(&mut *store, &b).await.map(Reply::Parse),
-                (Guest::Rule(g), Call::Evaluate(at)) => g.call_evaluate(&mut *store, at).await.map(Reply::Evaluate),
-                (Guest::Notifier(g), Call::Deliver(n)) => g.call_deliver(&mut *store, &n).await.map(Reply::Deliver),
-                (_, call) => Err(wasmtime::format_err!("host bug: {call:?} sent to a plugin of another kind")),
+                (Guest::Exporter(g), Call::Collect(t)) => {
+                    g.call_collect(&mut *store, &t).await.map(Reply::Collect)
+                }
+                (Guest::Parser(g), Call::Parse(b)) => {
+                    g.call_parse(&mut *store, &b).await.map(Reply::Parse)
+                }
+                (Guest::Rule(g), Call::Evaluate(at)) => {
+                    g.call_evaluate(&mut *store, at).await.map(Reply::Evaluate)
+                }
+                (Guest::Notifier(g), Call::Deliver(n)) => {
+                    g.call_deliver(&mut *store, &n).await.map(Reply::Deliver)
+                }
+                (_, call) => Err(wasmtime::format_err!(
+                    "host bug: {call:?} sent to a plugin of another kind"
+                )),
             }
         })
         .await;
         let result = match outcome {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(e)) => Err(classify(&mut self.store, &e, false)),
-            Err(_) => Err(classify(&mut self.store, &wasmtime::format_err!("call did not return"), true)),
+            Err(_) => Err(classify(
+                &mut self.store,
+                &wasmtime::format_err!("call did not return"),
+                true,
+            )),
         };
         self.drain_output();
         result
@@ -195,13 +221,20 @@ fn classify(store: &mut Store<StoreState>, error: &wasmtime::Error, elapsed: boo
     if data.limiter.exceeded {
         return CallFailure {
             reason: FailureReason::Memory,
-            message: format!("memory limit of {} bytes exceeded", data.plugin.spec.memory_limit),
+            message: format!(
+                "memory limit of {} bytes exceeded",
+                data.plugin.spec.memory_limit
+            ),
         };
     }
     // A Rust guest prints its panic message to stderr before aborting.
     let stderr = data.stderr.drain();
     if let Some(start) = stderr.find("panicked at") {
-        let message = stderr[start..].lines().take(2).collect::<Vec<_>>().join(" ");
+        let message = stderr[start..]
+            .lines()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
         return CallFailure {
             reason: FailureReason::Panic,
             message,

@@ -31,7 +31,10 @@ impl ResourceLimiter for MemoryLimiter {
             self.exceeded = true;
             // Trapping (rather than returning false) stops the plugin at once
             // with a clear reason instead of leaving it to abort on its own.
-            wasmtime::bail!("memory limit of {} bytes exceeded (wanted {desired})", self.limit);
+            wasmtime::bail!(
+                "memory limit of {} bytes exceeded (wanted {desired})",
+                self.limit
+            );
         }
         Ok(true)
     }

@@ -27,16 +27,25 @@ pub enum LoadError {
     Stock { plugin: String, message: String },
     /// Not a valid component.
     #[error("plugin {plugin:?}: not a valid WebAssembly component: {source:#}")]
-    Compile { plugin: String, source: anyhow::Error },
+    Compile {
+        plugin: String,
+        source: anyhow::Error,
+    },
     /// Built for another contract version or kind.
     #[error("plugin {plugin:?}: {message}")]
     Contract { plugin: String, message: String },
     /// Imports something the host does not provide.
     #[error("plugin {plugin:?}: cannot link: {source:#}")]
-    Link { plugin: String, source: anyhow::Error },
+    Link {
+        plugin: String,
+        source: anyhow::Error,
+    },
     /// Its state could not be opened.
     #[error("plugin {plugin:?}: {source:#}")]
-    State { plugin: String, source: anyhow::Error },
+    State {
+        plugin: String,
+        source: anyhow::Error,
+    },
 }
 
 /// The kind-specific export of a loaded plugin.
@@ -69,20 +78,24 @@ impl LoadedPlugin {
 /// Reads the component bytes of `spec`.
 pub fn plugin_bytes(spec: &PluginSpec) -> Result<std::borrow::Cow<'static, [u8]>, LoadError> {
     match &spec.source {
-        PluginSource::File(path) => std::fs::read(path)
-            .map(std::borrow::Cow::Owned)
-            .map_err(|source| LoadError::Read {
-                plugin: spec.name.clone(),
-                path: path.display().to_string(),
-                source,
-            }),
-        PluginSource::Stock(stock) => stock
-            .bytes()
-            .map(std::borrow::Cow::Borrowed)
-            .map_err(|message| LoadError::Stock {
-                plugin: spec.name.clone(),
-                message,
-            }),
+        PluginSource::File(path) => {
+            std::fs::read(path)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|source| LoadError::Read {
+                    plugin: spec.name.clone(),
+                    path: path.display().to_string(),
+                    source,
+                })
+        }
+        PluginSource::Stock(stock) => {
+            stock
+                .bytes()
+                .map(std::borrow::Cow::Borrowed)
+                .map_err(|message| LoadError::Stock {
+                    plugin: spec.name.clone(),
+                    message,
+                })
+        }
     }
 }
 
@@ -95,18 +108,23 @@ fn split_contract_name(name: &str) -> Option<(&str, &str)> {
 impl Runtime {
     /// Loads `spec`; its key-value state lives in `state_dir/<name>/`.
     pub fn load(&self, spec: Arc<PluginSpec>, state_dir: &Path) -> Result<LoadedPlugin, LoadError> {
-        let state = StateStore::open_in(state_dir, &spec.name, spec.state_limit).map_err(|source| {
-            LoadError::State {
-                plugin: spec.name.clone(),
-                source,
-            }
-        })?;
+        let state =
+            StateStore::open_in(state_dir, &spec.name, spec.state_limit).map_err(|source| {
+                LoadError::State {
+                    plugin: spec.name.clone(),
+                    source,
+                }
+            })?;
         self.load_with_state(spec, Arc::new(state))
     }
 
     /// Loads `spec` with an already open state store (a reload hands the new
     /// version of a plugin the store of the old one).
-    pub fn load_with_state(&self, spec: Arc<PluginSpec>, state: Arc<StateStore>) -> Result<LoadedPlugin, LoadError> {
+    pub fn load_with_state(
+        &self,
+        spec: Arc<PluginSpec>,
+        state: Arc<StateStore>,
+    ) -> Result<LoadedPlugin, LoadError> {
         let bytes = plugin_bytes(&spec)?;
         let plugin = spec.name.clone();
         let content_hash = cache::content_hash(&bytes);
@@ -160,7 +178,11 @@ impl Runtime {
         let actual = PluginKind::ALL
             .into_iter()
             .find(|k| k.export_interface() == format!("watchpost:plugin/{interface}"))
-            .ok_or_else(|| contract(format!("it exports {found}, which is no plugin kind this host knows")))?;
+            .ok_or_else(|| {
+                contract(format!(
+                    "it exports {found}, which is no plugin kind this host knows"
+                ))
+            })?;
         if actual != spec.kind {
             return Err(contract(format!(
                 "it is {} plugin (exports {found}) but the manifest declares kind = \"{}\"",
@@ -181,10 +203,16 @@ impl Runtime {
             source: source.into(),
         };
         let exports = match actual {
-            PluginKind::Exporter => KindExports::Exporter(exporter_api::GuestIndices::new(&pre).map_err(link)?),
-            PluginKind::Parser => KindExports::Parser(parser_api::GuestIndices::new(&pre).map_err(link)?),
+            PluginKind::Exporter => {
+                KindExports::Exporter(exporter_api::GuestIndices::new(&pre).map_err(link)?)
+            }
+            PluginKind::Parser => {
+                KindExports::Parser(parser_api::GuestIndices::new(&pre).map_err(link)?)
+            }
             PluginKind::Rule => KindExports::Rule(rule_api::GuestIndices::new(&pre).map_err(link)?),
-            PluginKind::Notifier => KindExports::Notifier(notifier_api::GuestIndices::new(&pre).map_err(link)?),
+            PluginKind::Notifier => {
+                KindExports::Notifier(notifier_api::GuestIndices::new(&pre).map_err(link)?)
+            }
         };
 
         let context = Arc::new(PluginContext {

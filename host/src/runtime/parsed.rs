@@ -3,7 +3,9 @@
 //! panic) and keeping every input line: lines the parser skipped become raw
 //! records with a parse error.
 
-use crate::runtime::bindings::types::{FieldValue, LineBatch, ParsedBatch, Severity, TextRef};
+use crate::runtime::bindings::types::{
+    FieldValue, LineBatch, ParsedBatch, Range, Severity, TextRef,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -69,13 +71,32 @@ fn resolve(input: &LineBatch, out: &ParsedBatch, r: TextRef) -> Result<String, M
         let s = start - input.text.len();
         out.arena.get(s..s.saturating_add(len))
     };
-    text.map(str::to_string)
-        .ok_or_else(|| MalformedBatch(format!("text reference {start}+{len} is out of range or splits a character")))
+    text.map(str::to_string).ok_or_else(|| {
+        MalformedBatch(format!(
+            "text reference {start}+{len} is out of range or splits a character"
+        ))
+    })
+}
+
+fn slice<'a, T>(items: &'a [T], range: Range, what: &str) -> Result<&'a [T], MalformedBatch> {
+    let start = range.start as usize;
+    items
+        .get(start..start.saturating_add(range.len as usize))
+        .ok_or_else(|| {
+            MalformedBatch(format!(
+                "{what} range {start}+{} is out of range",
+                range.len
+            ))
+        })
 }
 
 /// Line `i` of `batch`.
 pub fn line(batch: &LineBatch, i: usize) -> &str {
-    let start = if i == 0 { 0 } else { batch.ends[i - 1] as usize };
+    let start = if i == 0 {
+        0
+    } else {
+        batch.ends[i - 1] as usize
+    };
     let end = batch.ends[i] as usize;
     batch.text.get(start..end).unwrap_or("")
 }
@@ -88,11 +109,13 @@ pub fn decode(input: &LineBatch, out: &ParsedBatch) -> Result<Vec<LogRecord>, Ma
     for r in &out.records {
         let index = r.line as usize;
         if index >= lines {
-            return Err(MalformedBatch(format!("record names line {index} of a {lines}-line batch")));
+            return Err(MalformedBatch(format!(
+                "record names line {index} of a {lines}-line batch"
+            )));
         }
         covered[index] = true;
         let mut fields = BTreeMap::new();
-        for f in &r.fields {
+        for f in slice(&out.fields, r.fields, "fields")? {
             let value = match f.value {
                 FieldValue::Text(t) => Value::Text(resolve(input, out, t)?),
                 FieldValue::Integer(i) => Value::Integer(i),
@@ -103,7 +126,7 @@ pub fn decode(input: &LineBatch, out: &ParsedBatch) -> Result<Vec<LogRecord>, Ma
             fields.insert(resolve(input, out, f.name)?, value);
         }
         let mut labels = BTreeMap::new();
-        for l in &r.labels {
+        for l in slice(&out.labels, r.labels, "labels")? {
             labels.insert(resolve(input, out, l.name)?, resolve(input, out, l.value)?);
         }
         records.push(LogRecord {
@@ -158,7 +181,11 @@ mod tests {
     use crate::runtime::bindings::types::{ParsedRecord, SourceMeta};
 
     fn meta() -> SourceMeta {
-        SourceMeta { source: "t".into(), origin: "test".into(), labels: vec![] }
+        SourceMeta {
+            source: "t".into(),
+            origin: "test".into(),
+            labels: vec![],
+        }
     }
 
     fn record(line: u32, message: TextRef) -> ParsedRecord {
@@ -167,8 +194,8 @@ mod tests {
             timestamp_ns: None,
             severity: Severity::Info,
             message,
-            fields: vec![],
-            labels: vec![],
+            fields: Range { start: 0, len: 0 },
+            labels: Range { start: 0, len: 0 },
             parse_error: None,
         }
     }
@@ -178,9 +205,17 @@ mod tests {
         let input = batch_from_lines(meta(), [&b"hello world"[..], b"second", b"\xff bad"]);
         let out = ParsedBatch {
             arena: "owned".into(),
+            fields: vec![],
+            labels: vec![],
             records: vec![
                 record(0, TextRef { start: 6, len: 5 }),
-                record(2, TextRef { start: input.text.len() as u32, len: 5 }),
+                record(
+                    2,
+                    TextRef {
+                        start: input.text.len() as u32,
+                        len: 5,
+                    },
+                ),
             ],
         };
         let records = decode(&input, &out).unwrap();
@@ -196,10 +231,29 @@ mod tests {
     fn rejects_out_of_range_references() {
         let input = batch_from_lines(meta(), [&b"abc"[..]]);
         for bad in [TextRef { start: 1, len: 99 }, TextRef { start: 50, len: 1 }] {
-            let out = ParsedBatch { arena: String::new(), records: vec![record(0, bad)] };
+            let out = ParsedBatch {
+                arena: String::new(),
+                records: vec![record(0, bad)],
+                fields: vec![],
+                labels: vec![],
+            };
             assert!(decode(&input, &out).is_err());
         }
-        let out = ParsedBatch { arena: String::new(), records: vec![record(7, TextRef { start: 0, len: 1 })] };
+        let out = ParsedBatch {
+            arena: String::new(),
+            records: vec![record(7, TextRef { start: 0, len: 1 })],
+            fields: vec![],
+            labels: vec![],
+        };
+        assert!(decode(&input, &out).is_err());
+        let mut bad_range = record(0, TextRef { start: 0, len: 1 });
+        bad_range.fields = Range { start: 0, len: 3 };
+        let out = ParsedBatch {
+            arena: String::new(),
+            records: vec![bad_range],
+            fields: vec![],
+            labels: vec![],
+        };
         assert!(decode(&input, &out).is_err());
     }
 }

@@ -45,14 +45,23 @@ impl StateStore {
                 let raw: BTreeMap<String, String> = serde_json::from_slice(&bytes)
                     .map_err(|e| anyhow::anyhow!("corrupt plugin state {}: {e}", path.display()))?;
                 for (key, hex) in raw {
-                    let value = decode_hex(&hex)
-                        .ok_or_else(|| anyhow::anyhow!("corrupt plugin state {}: bad value for {key:?}", path.display()))?;
+                    let value = decode_hex(&hex).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "corrupt plugin state {}: bad value for {key:?}",
+                            path.display()
+                        )
+                    })?;
                     inner.size += entry_size(&key, &value);
                     inner.map.insert(key, value);
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(anyhow::anyhow!("cannot read plugin state {}: {e}", path.display())),
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "cannot read plugin state {}: {e}",
+                    path.display()
+                ));
+            }
         }
         Ok(StateStore {
             path: path.to_path_buf(),

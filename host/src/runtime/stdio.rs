@@ -39,7 +39,11 @@ impl StdoutStream for CapturedOutput {
 }
 
 impl AsyncWrite for CapturedOutput {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         let mut buf = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
         let room = CAPACITY.saturating_sub(buf.len());
         buf.extend_from_slice(&data[..data.len().min(room)]);

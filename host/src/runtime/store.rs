@@ -49,12 +49,8 @@ impl StoreState {
     pub fn new(plugin: Arc<PluginContext>) -> anyhow::Result<StoreState> {
         let stdout = CapturedOutput::default();
         let stderr = CapturedOutput::default();
-        let wasi = capabilities::wasi_ctx(
-            &plugin.spec.capabilities,
-            &plugin.network,
-            &stdout,
-            &stderr,
-        )?;
+        let wasi =
+            capabilities::wasi_ctx(&plugin.spec.capabilities, &plugin.network, &stdout, &stderr)?;
         Ok(StoreState {
             hooks: HttpPolicy {
                 policy: Arc::clone(&plugin.network),

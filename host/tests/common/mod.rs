@@ -49,7 +49,10 @@ pub fn grant(host: &str, port: u16) -> NetworkGrant {
 /// Loads `spec` into a supervised handle.
 pub fn handle(runtime: &Runtime, spec: PluginSpec, state: &std::path::Path) -> Arc<PluginHandle> {
     let loaded = runtime.load(Arc::new(spec), state).expect("plugin loads");
-    Arc::new(PluginHandle::new(Arc::new(loaded), Arc::new(SelfMetrics::new())))
+    Arc::new(PluginHandle::new(
+        Arc::new(loaded),
+        Arc::new(SelfMetrics::new()),
+    ))
 }
 
 /// The one target of an exporter handle.

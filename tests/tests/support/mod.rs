@@ -27,8 +27,14 @@ pub fn binary() -> PathBuf {
 
 /// A built guest component.
 pub fn wasm(stem: &str) -> PathBuf {
-    let path = root().join("target/wasm32-wasip2/plugin").join(format!("{stem}.wasm"));
-    assert!(path.is_file(), "{} is missing: run scripts/build-plugins.sh", path.display());
+    let path = root()
+        .join("target/wasm32-wasip2/plugin")
+        .join(format!("{stem}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/build-plugins.sh",
+        path.display()
+    );
     path
 }
 
@@ -77,11 +83,16 @@ impl Server {
         };
         let base = server.base.clone();
         let ready = wait_for(Duration::from_secs(60), || {
-            get(&format!("{base}/-/ready")).map(|(status, _)| status == 200).unwrap_or(false)
+            get(&format!("{base}/-/ready"))
+                .map(|(status, _)| status == 200)
+                .unwrap_or(false)
         });
         if !ready {
             let _ = server.child.kill();
-            panic!("watchpost did not become ready; log:\n{}", server.log_text());
+            panic!(
+                "watchpost did not become ready; log:\n{}",
+                server.log_text()
+            );
         }
         server
     }
@@ -130,7 +141,10 @@ impl Server {
     pub fn post(&self, path: &str) -> (u16, String) {
         let agent = agent();
         match agent.post(&format!("{}{path}", self.base)).send_empty() {
-            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default()),
+            Ok(mut r) => (
+                r.status().as_u16(),
+                r.body_mut().read_to_string().unwrap_or_default(),
+            ),
             Err(e) => panic!("POST {path}: {e}"),
         }
     }
@@ -155,7 +169,10 @@ fn agent() -> ureq::Agent {
 pub fn get(url: &str) -> Result<(u16, String), String> {
     let mut resp = agent().get(url).call().map_err(|e| e.to_string())?;
     let status = resp.status().as_u16();
-    let body = resp.body_mut().read_to_string().map_err(|e| e.to_string())?;
+    let body = resp
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
     Ok((status, body))
 }
 

@@ -6,7 +6,11 @@ use crate::runtime::bindings::watchpost::plugin::query::{Host, LogEntry, QueryEr
 use crate::runtime::store::StoreState;
 
 impl Host for StoreState {
-    fn instant(&mut self, _promql: String, _at_ms: i64) -> wasmtime::Result<Result<Vec<Sample>, QueryError>> {
+    fn instant(
+        &mut self,
+        _promql: String,
+        _at_ms: i64,
+    ) -> wasmtime::Result<Result<Vec<Sample>, QueryError>> {
         Ok(Err(QueryError::Unavailable(
             "PromQL queries are not available yet in this Watchpost build".into(),
         )))

@@ -29,7 +29,13 @@ pub fn sample_count(families: &[MetricFamily]) -> u64 {
 
 impl LatestMetrics {
     /// Stores a collection; returns its sample count.
-    pub fn ingest(&self, plugin: &str, target: &str, at_ms: i64, families: Vec<MetricFamily>) -> u64 {
+    pub fn ingest(
+        &self,
+        plugin: &str,
+        target: &str,
+        at_ms: i64,
+        families: Vec<MetricFamily>,
+    ) -> u64 {
         let n = sample_count(&families);
         self.latest
             .lock()

@@ -44,7 +44,8 @@ impl Exporter for Misbehave {
 
     fn collect(&mut self, _target: &Target) -> Result<Vec<MetricFamily>> {
         self.calls += 1;
-        let gauge = |name: &str, value: f64| vec![MetricFamily::gauge(name, "test").sample(&[], value)];
+        let gauge =
+            |name: &str, value: f64| vec![MetricFamily::gauge(name, "test").sample(&[], value)];
         match self.config.mode.as_str() {
             "ok" => Ok(gauge("misbehave_calls", self.calls as f64)),
             "empty" => Ok(Vec::new()),
@@ -62,23 +63,29 @@ impl Exporter for Misbehave {
                 }
             }
             "panic" => panic!("misbehave was told to panic"),
-            "connect" => match std::net::TcpStream::connect(&self.config.address) {
-                Ok(_) => Ok(gauge("misbehave_connect_ok", 1.0)),
-                Err(e) => Err(Error::new(format!("connect to {} failed: {e}", self.config.address))),
-            },
+            "connect" => {
+                watchpost_sdk::net::connect(
+                    &self.config.address,
+                    std::time::Duration::from_secs(2),
+                )?;
+                Ok(gauge("misbehave_connect_ok", 1.0))
+            }
             "http" => {
                 let resp = watchpost_sdk::http::Request::get(&self.config.url).send()?;
                 Ok(gauge("misbehave_http_status", f64::from(resp.status)))
             }
             "read_dir" => {
-                let entries = std::fs::read_dir(&self.config.path)
-                    .map_err(|e| Error::new(format!("read_dir {} failed: {e}", self.config.path)))?;
+                let entries = std::fs::read_dir(&self.config.path).map_err(|e| {
+                    Error::new(format!("read_dir {} failed: {e}", self.config.path))
+                })?;
                 Ok(gauge("misbehave_dir_entries", entries.count() as f64))
             }
             "env" => {
                 let present = std::env::var(&self.config.name).is_ok();
-                Ok(vec![MetricFamily::gauge("misbehave_env_present", "test")
-                    .sample(&[("name", &self.config.name)], f64::from(u8::from(present)))])
+                Ok(vec![
+                    MetricFamily::gauge("misbehave_env_present", "test")
+                        .sample(&[("name", &self.config.name)], f64::from(u8::from(present))),
+                ])
             }
             "error" => Err(Error::new("misbehave was told to fail")),
             other => Err(Error::new(format!("unknown mode {other:?}"))),
