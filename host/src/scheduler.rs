@@ -6,7 +6,7 @@
 
 use crate::runtime::bindings::exporter_api::Target;
 use crate::runtime::bindings::types::Label;
-use crate::runtime::{CallError, PluginHandle, PluginKind};
+use crate::runtime::{PluginHandle, PluginKind};
 use crate::storage::metrics::LatestMetrics;
 use crate::telemetry::SelfMetrics;
 use std::hash::{Hash, Hasher};
@@ -91,13 +91,10 @@ async fn run_exporter(handle: &PluginHandle, sinks: &Sinks) {
     for target in targets(handle) {
         let address = target.address.clone();
         let at = crate::util::now_ms();
-        match handle.collect(target).await {
-            Ok(families) => {
-                let n = sinks.metrics.ingest(handle.name(), &address, at, families);
-                sinks.telemetry.samples(handle.name(), n);
-            }
-            // Failures are logged and counted by the handle.
-            Err(CallError::Backoff(_)) | Err(_) => {}
+        // Failures are logged and counted by the handle.
+        if let Ok(families) = handle.collect(target).await {
+            let n = sinks.metrics.ingest(handle.name(), &address, at, families);
+            sinks.telemetry.samples(handle.name(), n);
         }
     }
 }

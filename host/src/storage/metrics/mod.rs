@@ -7,10 +7,13 @@ use crate::runtime::bindings::types::{MetricFamily, MetricValue};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// One collection: its time (Unix ms) and families.
+type Collection = (i64, Vec<MetricFamily>);
+
 /// Latest families per (plugin, target).
 #[derive(Default)]
 pub struct LatestMetrics {
-    latest: Mutex<BTreeMap<(String, String), (i64, Vec<MetricFamily>)>>,
+    latest: Mutex<BTreeMap<(String, String), Collection>>,
 }
 
 /// Number of samples a family contributes (as Prometheus counts them:
@@ -53,7 +56,7 @@ impl LatestMetrics {
     }
 
     /// The latest collection of `plugin`/`target`.
-    pub fn get(&self, plugin: &str, target: &str) -> Option<(i64, Vec<MetricFamily>)> {
+    pub fn get(&self, plugin: &str, target: &str) -> Option<Collection> {
         self.latest
             .lock()
             .unwrap_or_else(|p| p.into_inner())
