@@ -7,7 +7,8 @@
 use crate::manifest::{Manifest, PluginSpec};
 use crate::runtime::{PluginHandle, PluginHealth, Runtime, StateStore, content_hash, plugin_bytes};
 use crate::scheduler::{self, Sinks};
-use crate::storage::metrics::LatestMetrics;
+use crate::ingest::ExporterSink;
+use crate::storage::metrics::{DbOptions, MetricsDb};
 use crate::telemetry::SelfMetrics;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -54,8 +55,9 @@ pub struct App {
     reload_lock: Mutex<()>,
     /// Self-metrics.
     pub telemetry: Arc<SelfMetrics>,
-    /// Exporter output.
-    pub metrics: Arc<LatestMetrics>,
+    /// The metrics store.
+    pub metrics: Arc<MetricsDb>,
+    exporters: Arc<ExporterSink>,
     ready: AtomicBool,
     last_reload: std::sync::Mutex<Option<ReloadStatus>>,
 }
@@ -79,13 +81,26 @@ impl App {
     pub async fn start(manifest: Manifest) -> anyhow::Result<Arc<App>> {
         let cache = manifest.storage.data_dir.join("cache").join("compiled");
         let runtime = Arc::new(Runtime::new(Some(&cache))?);
+        let telemetry = Arc::new(SelfMetrics::new());
+        let options = DbOptions {
+            out_of_order_window_ms: manifest.storage.out_of_order_window.as_millis() as i64,
+        };
+        let dir = manifest.storage.data_dir.join("metrics");
+        let metrics = Arc::new(
+            tokio::task::spawn_blocking(move || MetricsDb::open(&dir, options))
+                .await?
+                .map_err(|e| anyhow::anyhow!("cannot open the metrics store: {e}"))?,
+        );
+        telemetry.head(metrics.series_count() as u64, metrics.wal_size());
+        let exporters = Arc::new(ExporterSink::new(Arc::clone(&metrics), Arc::clone(&telemetry)));
         let app = Arc::new(App {
             runtime,
             manifest_path: manifest.path.clone(),
             running: Mutex::new(None),
             reload_lock: Mutex::new(()),
-            telemetry: Arc::new(SelfMetrics::new()),
-            metrics: Arc::new(LatestMetrics::default()),
+            telemetry,
+            metrics,
+            exporters,
             ready: AtomicBool::new(false),
             last_reload: std::sync::Mutex::new(None),
         });
@@ -243,8 +258,7 @@ impl App {
         for handle in loaded {
             let cancel = CancellationToken::new();
             let sinks = Sinks {
-                metrics: Arc::clone(&self.metrics),
-                telemetry: Arc::clone(&self.telemetry),
+                exporters: Arc::clone(&self.exporters),
             };
             let task = scheduler::spawn(Arc::clone(&handle), sinks, cancel.clone());
             plugins.insert(
@@ -265,7 +279,7 @@ impl App {
         }
         for name in old_plugins.keys() {
             if !plugins.contains_key(name) {
-                self.metrics.forget(name);
+                self.exporters.retire(name, &[]);
                 tracing::info!(plugin = %name, "plugin removed");
             }
         }

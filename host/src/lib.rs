@@ -7,10 +7,12 @@
 //! - [`app`]: the running configuration and hot reload.
 //! - [`api`]: the HTTP API.
 //! - [`storage`]: embedded stores.
+//! - [`ingest`]: outside data into the stores.
 
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod ingest;
 pub mod manifest;
 pub mod reload;
 pub mod runtime;

@@ -7,8 +7,7 @@
 use crate::runtime::bindings::exporter_api::Target;
 use crate::runtime::bindings::types::Label;
 use crate::runtime::{PluginHandle, PluginKind};
-use crate::storage::metrics::LatestMetrics;
-use crate::telemetry::SelfMetrics;
+use crate::ingest::ExporterSink;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +21,7 @@ const MAX_JITTER: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct Sinks {
     /// Exporter output.
-    pub metrics: Arc<LatestMetrics>,
-    /// Self-metrics.
-    pub telemetry: Arc<SelfMetrics>,
+    pub exporters: Arc<ExporterSink>,
 }
 
 /// A stable jitter in `[0, min(interval, MAX_JITTER))` derived from the name.
@@ -47,6 +44,11 @@ pub fn spawn(
     }
     Some(tokio::spawn(async move {
         let spec = handle.loaded.spec().clone();
+        if kind == PluginKind::Exporter {
+            // Targets this version no longer has go stale.
+            let keep: Vec<String> = targets(&handle).into_iter().map(|t| t.address).collect();
+            sinks.exporters.retire(&spec.name, &keep);
+        }
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(jitter(&spec.name, spec.interval)) => {}
@@ -91,10 +93,12 @@ async fn run_exporter(handle: &PluginHandle, sinks: &Sinks) {
     for target in targets(handle) {
         let address = target.address.clone();
         let at = crate::util::now_ms();
-        // Failures are logged and counted by the handle.
-        if let Ok(families) = handle.collect(target).await {
-            let n = sinks.metrics.ingest(handle.name(), &address, at, families);
-            sinks.telemetry.samples(handle.name(), n);
+        let started = std::time::Instant::now();
+        // Failures are logged and counted by the handle; here they become
+        // `up 0` and stale markers, as a failed scrape does in Prometheus.
+        match handle.collect(target).await {
+            Ok(families) => sinks.exporters.collected(handle.name(), &address, at, started.elapsed(), &families),
+            Err(_) => sinks.exporters.failed(handle.name(), &address, at, started.elapsed()),
         }
     }
 }

@@ -50,6 +50,15 @@ pub struct SelfMetrics {
     reload_ok: Gauge,
     reload_ts: Gauge<f64, AtomicU64>,
     reloads: Family<ResultLabel, Counter>,
+    appended: Counter,
+    rejected: Family<ReasonLabel, Counter>,
+    head_series: Gauge,
+    wal_bytes: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
 }
 
 impl Default for SelfMetrics {
@@ -72,6 +81,10 @@ impl SelfMetrics {
         let reload_ok = Gauge::default();
         let reload_ts = Gauge::<f64, AtomicU64>::default();
         let reloads = Family::<ResultLabel, Counter>::default();
+        let appended = Counter::default();
+        let rejected = Family::<ReasonLabel, Counter>::default();
+        let head_series = Gauge::default();
+        let wal_bytes = Gauge::default();
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -135,7 +148,27 @@ impl SelfMetrics {
             reload_ok,
             reload_ts,
             reloads,
+            appended,
+            rejected,
+            head_series,
+            wal_bytes,
         }
+    }
+
+    /// Counts stored samples.
+    pub fn appended(&self, n: u64) {
+        self.appended.inc_by(n);
+    }
+
+    /// Counts refused samples by `reason`.
+    pub fn rejected(&self, reason: &str, n: u64) {
+        self.rejected.get_or_create(&ReasonLabel { reason: reason.into() }).inc_by(n);
+    }
+
+    /// Sets the head's series count and the WAL size.
+    pub fn head(&self, series: u64, wal_bytes: u64) {
+        self.head_series.set(series as i64);
+        self.wal_bytes.set(wal_bytes as i64);
     }
 
     /// Counts a call by `result`.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use watchpost::app::App;
 use watchpost::manifest::Manifest;
-use watchpost::runtime::bindings::types::MetricValue;
+use watchpost::storage::metrics::Matcher;
 
 fn manifest_text(uptime_interval: &str) -> String {
     format!(
@@ -40,15 +40,11 @@ mode = "ok"
     )
 }
 
+/// The newest stored value of the uptime plugin's collection counter.
 fn collections(app: &App) -> Option<f64> {
-    let (_, families) = app.metrics.get("uptime", "uptime")?;
-    families
-        .iter()
-        .find(|f| f.name == "example_collections_total")
-        .and_then(|f| match f.metrics.first()?.value {
-            MetricValue::Number(v) => Some(v),
-            _ => None,
-        })
+    let matchers = [Matcher::equal("__name__", "example_collections_total"), Matcher::equal("job", "uptime")];
+    let series = app.metrics.select(&matchers, 0, i64::MAX);
+    series.first()?.1.last().map(|(_, v)| *v)
 }
 
 async fn wait_until(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {

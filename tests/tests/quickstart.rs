@@ -67,6 +67,18 @@ fn quickstart_serves_health_and_metrics() {
         Some(1.0)
     );
 
+    // What the exporters returned is in the metrics store, with Prometheus'
+    // target labels and synthetic series.
+    let up = server.raw("up{job=\"node\"}");
+    assert_eq!(up.len(), 1, "{up:?}");
+    assert_eq!(up[0]["metric"]["instance"], "node");
+    assert_eq!(up[0]["values"].as_array().unwrap().last().unwrap()[1], "1");
+    let cpu = server.raw("node_cpu_seconds_total{mode=\"idle\"}");
+    assert!(!cpu.is_empty(), "node_cpu_seconds_total is stored");
+    let scraped = server.raw("scrape_samples_scraped{job=\"watchpost\"}");
+    let n: f64 = scraped[0]["values"][0][1].as_str().unwrap().parse().unwrap();
+    assert!(n > 0.0);
+
     // The compiled plugins were cached in the data dir for the next start.
     let cached = std::fs::read_dir(dir.path().join("data/cache/compiled"))
         .unwrap()

@@ -1,9 +1,13 @@
 //! The HTTP API on one port (axum). Operational endpoints for now:
-//! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`. The
+//! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`, and
+//! `/api/v0/raw` (raw stored samples). The
 //! Prometheus, Loki, Jaeger and Alertmanager APIs join this router as their
 //! capabilities land.
 
 mod health;
+mod raw;
+
+pub use raw::selector_matchers;
 
 use crate::app::App;
 use axum::Router;
@@ -21,6 +25,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/-/reload", post(reload).put(reload))
         .route("/health", get(health::health))
         .route("/metrics", get(metrics))
+        .route("/api/v0/raw", get(raw::raw))
         .with_state(app)
 }
 

@@ -56,6 +56,8 @@ pub struct StorageConfig {
     pub retention: Duration,
     /// Upper bound on stored bytes.
     pub retention_size: Option<u64>,
+    /// Out-of-order samples within this window are accepted.
+    pub out_of_order_window: Duration,
 }
 
 /// Where a plugin's code comes from.

@@ -21,6 +21,7 @@ pub struct RawManifest {
     /// data_dir = "./data"
     /// retention = "15d"
     /// retention_size = "10GiB"
+    /// out_of_order_window = "10m"
     /// ```
     #[serde(default)]
     pub storage: RawStorage,
@@ -47,6 +48,9 @@ pub struct RawStorage {
     pub retention: Option<Spanned<String>>,
     /// Upper bound on stored bytes; default none.
     pub retention_size: Option<Spanned<String>>,
+    /// How far behind a series' newest sample an append may be; default
+    /// `0s` (Prometheus' default: out-of-order samples are rejected).
+    pub out_of_order_window: Option<Spanned<String>>,
 }
 
 /// `[[plugin]]`.

@@ -121,6 +121,13 @@ pub(super) fn validate(
             .duration(&raw.storage.retention, "retention")
             .unwrap_or(DEFAULT_RETENTION),
         retention_size: c.bytes(&raw.storage.retention_size, "retention_size"),
+        out_of_order_window: match &raw.storage.out_of_order_window {
+            Some(w) => parse_duration(w.get_ref()).unwrap_or_else(|e| {
+                c.error(w, format!("out_of_order_window: {e}"));
+                Duration::ZERO
+            }),
+            None => Duration::ZERO,
+        },
     };
 
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();

@@ -137,6 +137,21 @@ impl Server {
             .and_then(|v| v.parse().ok())
     }
 
+    /// The raw stored series matching `selector` (Prometheus matrix result).
+    pub fn raw(&self, selector: &str) -> Vec<serde_json::Value> {
+        let url = format!("/api/v0/raw?match={}", encode(selector));
+        let (status, body) = self.get(&url);
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["data"]["result"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Sends SIGKILL and waits for the process to go.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// POST a path with an empty body.
     pub fn post(&self, path: &str) -> (u16, String) {
         let agent = agent();
@@ -155,6 +170,16 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn agent() -> ureq::Agent {

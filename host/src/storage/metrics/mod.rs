@@ -1,66 +1,26 @@
-//! Where exporter output lands. For now an in-memory view of the latest
-//! collection per plugin and target (what `watchpost plugin run` and the
-//! health page show); the time-series store replaces it behind the same
-//! `ingest` call.
+//! The embedded time-series store (the product's core) and the path from an
+//! exporter's collection into it.
+//!
+//! - `chunk` (+ `bits`): Gorilla-compressed chunks.
+//! - `labels`, `matcher`: label sets and Prometheus matchers.
+//! - `head`: in-memory series, chunks and the inverted index.
+//! - `wal`: the write-ahead log that makes acknowledged appends durable.
+//! - `db`: the facade: `append` and `select`.
+//! - `scrape`: exporter output → samples (target labels, synthetic series,
+//!   staleness markers).
+//!
+//! Still to come behind the same facade: on-disk blocks, compaction and
+//! retention.
 
-use crate::runtime::bindings::types::{MetricFamily, MetricValue};
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+mod bits;
+pub mod chunk;
+pub mod db;
+pub mod head;
+pub mod labels;
+pub mod matcher;
+pub mod scrape;
+pub mod wal;
 
-/// One collection: its time (Unix ms) and families.
-type Collection = (i64, Vec<MetricFamily>);
-
-/// Latest families per (plugin, target).
-#[derive(Default)]
-pub struct LatestMetrics {
-    latest: Mutex<BTreeMap<(String, String), Collection>>,
-}
-
-/// Number of samples a family contributes (as Prometheus counts them:
-/// histograms and summaries expand into their series).
-pub fn sample_count(families: &[MetricFamily]) -> u64 {
-    families
-        .iter()
-        .flat_map(|f| &f.metrics)
-        .map(|m| match &m.value {
-            MetricValue::Number(_) => 1,
-            MetricValue::Histogram(h) => h.buckets.len() as u64 + 2,
-            MetricValue::Summary(s) => s.quantiles.len() as u64 + 2,
-        })
-        .sum()
-}
-
-impl LatestMetrics {
-    /// Stores a collection; returns its sample count.
-    pub fn ingest(
-        &self,
-        plugin: &str,
-        target: &str,
-        at_ms: i64,
-        families: Vec<MetricFamily>,
-    ) -> u64 {
-        let n = sample_count(&families);
-        self.latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert((plugin.to_string(), target.to_string()), (at_ms, families));
-        n
-    }
-
-    /// Forgets a plugin (removed by a reload).
-    pub fn forget(&self, plugin: &str) {
-        self.latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|(p, _), _| p != plugin);
-    }
-
-    /// The latest collection of `plugin`/`target`.
-    pub fn get(&self, plugin: &str, target: &str) -> Option<Collection> {
-        self.latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&(plugin.to_string(), target.to_string()))
-            .cloned()
-    }
-}
+pub use db::{AppendOutcome, DbOptions, MetricsDb, STALE_NAN, Sample, is_stale};
+pub use labels::Labels;
+pub use matcher::Matcher;

@@ -1,0 +1,127 @@
+//! Stores exporter collections: samples with target labels, the synthetic
+//! per-target series, and staleness markers, appended durably before the
+//! collection counts as recorded. Scrape state is keyed by plugin and target
+//! so a plugin that is reloaded keeps its staleness tracking, and a plugin or
+//! target that goes away has its series marked stale.
+
+use crate::runtime::bindings::types::MetricFamily;
+use crate::storage::metrics::scrape::{ScrapeState, TargetLabels, synthetic};
+use crate::storage::metrics::{MetricsDb, Sample};
+use crate::telemetry::SelfMetrics;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Where exporter output goes.
+pub struct ExporterSink {
+    db: Arc<MetricsDb>,
+    telemetry: Arc<SelfMetrics>,
+    states: Mutex<HashMap<(String, String), ScrapeState>>,
+}
+
+impl ExporterSink {
+    /// A sink writing into `db`.
+    pub fn new(db: Arc<MetricsDb>, telemetry: Arc<SelfMetrics>) -> ExporterSink {
+        ExporterSink {
+            db,
+            telemetry,
+            states: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The store.
+    pub fn db(&self) -> &Arc<MetricsDb> {
+        &self.db
+    }
+
+    fn append(&self, plugin: &str, samples: &[Sample]) -> usize {
+        match self.db.append(samples) {
+            Ok(outcome) => {
+                self.telemetry.appended(outcome.appended as u64);
+                for (reason, n) in MetricsDb::rejections_by_reason(&outcome) {
+                    self.telemetry.rejected(reason, n);
+                }
+                if !outcome.rejected.is_empty() {
+                    let (labels, t, reason) = &outcome.rejected[0];
+                    tracing::warn!(plugin, rejected = outcome.rejected.len(), example = %labels, t, reason = reason.as_str(), "samples rejected");
+                }
+                self.telemetry.head(self.db.series_count() as u64, self.db.wal_size());
+                outcome.series_added
+            }
+            Err(e) => {
+                tracing::error!(plugin, error = %e, "cannot write samples to the metrics store");
+                0
+            }
+        }
+    }
+
+    /// Records a successful collection of `target` by `plugin` at `at` (ms).
+    pub fn collected(&self, plugin: &str, target: &str, at: i64, took: Duration, families: &[MetricFamily]) {
+        let labels = TargetLabels {
+            job: plugin.into(),
+            instance: target.into(),
+        };
+        let scrape = {
+            let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+            states.entry((plugin.into(), target.into())).or_default().collected(&labels, families, at)
+        };
+        for (name, e) in scrape.invalid.iter().take(1) {
+            tracing::warn!(plugin, target, metric = %name, error = %e, invalid = scrape.invalid.len(), "exporter returned invalid series");
+        }
+        if !scrape.invalid.is_empty() {
+            self.telemetry.rejected("invalid_labels", scrape.invalid.len() as u64);
+        }
+        self.telemetry.samples(plugin, scrape.scraped as u64);
+        let added = self.append(plugin, &scrape.samples);
+        self.append(plugin, &synthetic(&labels, at, true, took.as_secs_f64(), scrape.scraped, added));
+    }
+
+    /// Records a failed collection: `up` 0 and stale markers.
+    pub fn failed(&self, plugin: &str, target: &str, at: i64, took: Duration) {
+        let labels = TargetLabels {
+            job: plugin.into(),
+            instance: target.into(),
+        };
+        let mut samples = {
+            let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+            states.entry((plugin.into(), target.into())).or_default().failed(at)
+        };
+        samples.extend(synthetic(&labels, at, false, took.as_secs_f64(), 0, 0));
+        self.append(plugin, &samples);
+    }
+
+    /// Marks stale every series of `plugin`'s targets not in `keep` (all of
+    /// them when the plugin is gone) and forgets those targets.
+    pub fn retire(&self, plugin: &str, keep: &[String]) {
+        let now = crate::util::now_ms();
+        let mut samples = Vec::new();
+        {
+            let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+            let gone: Vec<(String, String)> = states
+                .keys()
+                .filter(|(p, t)| p == plugin && !keep.contains(t))
+                .cloned()
+                .collect();
+            for key in gone {
+                if let Some(mut state) = states.remove(&key) {
+                    samples.extend(state.failed(now));
+                    let target = TargetLabels {
+                        job: key.0.clone(),
+                        instance: key.1.clone(),
+                    };
+                    samples.extend(
+                        synthetic(&target, now, false, 0.0, 0, 0)
+                            .into_iter()
+                            .map(|mut s| {
+                                s.v = f64::from_bits(crate::storage::metrics::STALE_NAN);
+                                s
+                            }),
+                    );
+                }
+            }
+        }
+        if !samples.is_empty() {
+            self.append(plugin, &samples);
+        }
+    }
+}

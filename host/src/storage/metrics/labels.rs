@@ -1,0 +1,141 @@
+//! Label sets: sorted, deduplicated name/value pairs with `__name__` for the
+//! metric name, validated the way Prometheus validates them.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// The label holding the metric name.
+pub const METRIC_NAME: &str = "__name__";
+
+/// A sorted set of label pairs; cheap to clone.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Labels(Arc<[(Box<str>, Box<str>)]>);
+
+/// Why a label set is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LabelError {
+    /// A label name that is not `[a-zA-Z_][a-zA-Z0-9_]*`.
+    #[error("invalid label name {0:?}")]
+    InvalidName(String),
+    /// A metric name that is not `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    #[error("invalid metric name {0:?}")]
+    InvalidMetricName(String),
+    /// The same label twice.
+    #[error("duplicate label name {0:?}")]
+    Duplicate(String),
+    /// No `__name__`.
+    #[error("missing metric name")]
+    MissingName,
+}
+
+/// Whether `name` is a valid label name.
+pub fn valid_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Whether `name` is a valid metric name.
+pub fn valid_metric_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+impl Labels {
+    /// Builds a validated set from pairs in any order. Empty values are
+    /// dropped (an empty label is the same as no label in Prometheus).
+    pub fn new<N: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (N, V)>) -> Result<Labels, LabelError> {
+        let mut v: Vec<(Box<str>, Box<str>)> = pairs
+            .into_iter()
+            .filter(|(_, value)| !value.as_ref().is_empty())
+            .map(|(n, value)| (Box::from(n.as_ref()), Box::from(value.as_ref())))
+            .collect();
+        v.sort();
+        for w in v.windows(2) {
+            if w[0].0 == w[1].0 {
+                return Err(LabelError::Duplicate(w[0].0.to_string()));
+            }
+        }
+        for (n, value) in &v {
+            if &**n == METRIC_NAME {
+                if !valid_metric_name(value) {
+                    return Err(LabelError::InvalidMetricName(value.to_string()));
+                }
+            } else if !valid_label_name(n) {
+                return Err(LabelError::InvalidName(n.to_string()));
+            }
+        }
+        if !v.iter().any(|(n, _)| &**n == METRIC_NAME) {
+            return Err(LabelError::MissingName);
+        }
+        Ok(Labels(v.into()))
+    }
+
+    /// The value of label `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .ok()
+            .map(|i| &*self.0[i].1)
+    }
+
+    /// The metric name.
+    pub fn metric_name(&self) -> &str {
+        self.get(METRIC_NAME).unwrap_or("")
+    }
+
+    /// The pairs, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (&**n, &**v))
+    }
+
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl fmt::Display for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{{", self.metric_name())?;
+        let mut first = true;
+        for (n, v) in self.iter().filter(|(n, _)| *n != METRIC_NAME) {
+            if !first {
+                write!(f, ", ")?;
+            }
+            first = false;
+            write!(f, "{n}={v:?}")?;
+        }
+        write!(f, "}}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_validates_and_drops_empty_values() {
+        let l = Labels::new([("job", "node"), ("__name__", "up"), ("empty", "")]).unwrap();
+        assert_eq!(l.iter().collect::<Vec<_>>(), vec![("__name__", "up"), ("job", "node")]);
+        assert_eq!(l.get("job"), Some("node"));
+        assert_eq!(l.to_string(), "up{job=\"node\"}");
+        assert_eq!(Labels::new([("__name__", "a"), ("x", "1"), ("x", "2")]), Err(LabelError::Duplicate("x".into())));
+        assert!(matches!(Labels::new([("__name__", "a"), ("1x", "1")]), Err(LabelError::InvalidName(_))));
+        assert!(matches!(Labels::new([("__name__", "a-b")]), Err(LabelError::InvalidMetricName(_))));
+        assert_eq!(Labels::new([("job", "x")]), Err(LabelError::MissingName));
+        assert!(Labels::new([("__name__", "ns:rule_total"), ("_x9", "v")]).is_ok());
+    }
+}
