@@ -138,6 +138,26 @@ impl SelfMetrics {
             "Configuration reloads by result",
             reloads.clone(),
         );
+        registry.register(
+            "watchpost_tsdb_samples_appended",
+            "Samples stored in the metrics store",
+            appended.clone(),
+        );
+        registry.register(
+            "watchpost_tsdb_samples_rejected",
+            "Samples refused, by reason (out_of_bounds, duplicate_timestamp, invalid_labels, native_histogram_unsupported)",
+            rejected.clone(),
+        );
+        registry.register(
+            "watchpost_tsdb_head_series",
+            "Series in the in-memory head",
+            head_series.clone(),
+        );
+        registry.register(
+            "watchpost_tsdb_wal_size_bytes",
+            "Size of the metrics write-ahead log",
+            wal_bytes.clone(),
+        );
         SelfMetrics {
             registry,
             calls,
@@ -239,5 +259,42 @@ impl SelfMetrics {
             tracing::error!(error = %e, "cannot encode self-metrics");
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_is_exposed() {
+        let m = SelfMetrics::new();
+        m.call("p", "exporter", "success");
+        m.failure("p", "trap");
+        m.restart("p");
+        m.duration("p", Duration::from_millis(3));
+        m.samples("p", 2);
+        m.reload(true);
+        m.appended(5);
+        m.rejected("out_of_bounds", 1);
+        m.head(7, 1024);
+        let text = m.encode();
+        for line in [
+            "watchpost_build_info{",
+            "watchpost_plugin_calls_total{plugin=\"p\",kind=\"exporter\",result=\"success\"} 1",
+            "watchpost_plugin_failures_total{plugin=\"p\",reason=\"trap\"} 1",
+            "watchpost_plugin_restarts_total{plugin=\"p\"} 1",
+            "watchpost_plugin_call_duration_seconds_count{plugin=\"p\"} 1",
+            "watchpost_exporter_samples_total{plugin=\"p\"} 2",
+            "watchpost_config_last_reload_successful 1",
+            "watchpost_config_last_reload_success_timestamp_seconds ",
+            "watchpost_config_reloads_total{result=\"success\"} 1",
+            "watchpost_tsdb_samples_appended_total 5",
+            "watchpost_tsdb_samples_rejected_total{reason=\"out_of_bounds\"} 1",
+            "watchpost_tsdb_head_series 7",
+            "watchpost_tsdb_wal_size_bytes 1024",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in:\n{text}");
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! The HTTP API on one port (axum). Operational endpoints for now:
 //! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`, and
-//! `/api/v0/raw` (raw stored samples). The
+//! `/api/v0/raw` (raw stored samples), `POST /api/v1/write` (remote write). The
 //! Prometheus, Loki, Jaeger and Alertmanager APIs join this router as their
 //! capabilities land.
 
 mod health;
 mod raw;
+mod write;
 
 pub use raw::selector_matchers;
 
@@ -26,6 +27,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/health", get(health::health))
         .route("/metrics", get(metrics))
         .route("/api/v0/raw", get(raw::raw))
+        .route(
+            "/api/v1/write",
+            post(write::write).layer(axum::extract::DefaultBodyLimit::max(crate::ingest::remote_write::MAX_COMPRESSED + 1)),
+        )
         .with_state(app)
 }
 

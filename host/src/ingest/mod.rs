@@ -1,6 +1,8 @@
-//! Everything that turns outside data into stored samples. For now the
-//! exporter path; remote_write and OTLP receivers join here.
+//! Everything that turns outside data into stored samples: exporter
+//! collections and the Prometheus remote-write receiver (OTLP joins here).
 
 mod exporter;
+pub mod prompb;
+pub mod remote_write;
 
 pub use exporter::ExporterSink;

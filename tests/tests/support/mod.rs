@@ -38,6 +38,89 @@ pub fn wasm(stem: &str) -> PathBuf {
     path
 }
 
+/// A peer program from Debian's packages; `.ci/run` installs them.
+pub fn peer_binary(name: &str, package: &str) -> PathBuf {
+    let path = PathBuf::from("/usr/bin").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: install Debian's {package} package (.ci/run does: apt-get install {package})",
+        path.display()
+    );
+    path
+}
+
+/// A child process killed on drop (a peer server).
+pub struct Peer(pub Child);
+
+impl Peer {
+    /// Starts `program args...` with output to `log`.
+    pub fn start(program: &Path, args: &[String], log: &Path) -> Peer {
+        let child = Command::new(program)
+            .args(args)
+            .stdout(std::fs::File::create(log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+        Peer(child)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Family name -> the set of label-name sets of its series, from Prometheus
+/// text exposition.
+pub fn families_from_text(text: &str) -> std::collections::BTreeMap<String, std::collections::BTreeSet<Vec<String>>> {
+    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<Vec<String>>> = Default::default();
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let (name, rest) = match line.find(['{', ' ']) {
+            Some(i) => (&line[..i], &line[i..]),
+            None => continue,
+        };
+        // Label names with a non-empty value: Prometheus drops empty ones.
+        let mut labels = Vec::new();
+        if let Some(body) = rest.strip_prefix('{') {
+            let body = &body[..body.rfind('}').unwrap_or(body.len())];
+            let mut name = String::new();
+            let mut value = String::new();
+            let mut in_quotes = false;
+            let mut escaped = false;
+            for c in body.chars() {
+                if in_quotes {
+                    if escaped {
+                        escaped = false;
+                        value.push(c);
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        in_quotes = false;
+                        if !value.is_empty() {
+                            labels.push(name.trim().trim_start_matches(',').trim().to_string());
+                        }
+                        name.clear();
+                        value.clear();
+                    } else {
+                        value.push(c);
+                    }
+                    continue;
+                }
+                match c {
+                    '"' => in_quotes = true,
+                    '=' => {}
+                    _ => name.push(c),
+                }
+            }
+        }
+        labels.sort();
+        out.entry(name.to_string()).or_default().insert(labels);
+    }
+    out
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

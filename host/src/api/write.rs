@@ -1,0 +1,29 @@
+//! `POST /api/v1/write`: hands the body to the remote-write receiver on a
+//! blocking thread (decoding and the synced append are CPU and disk work).
+
+use crate::app::App;
+use crate::ingest::remote_write;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use std::sync::Arc;
+
+pub(super) async fn write(State(app): State<Arc<App>>, body: Bytes) -> impl IntoResponse {
+    let response = tokio::task::spawn_blocking(move || match remote_write::decode(&body) {
+        Ok(request) => remote_write::store(&app.metrics, &app.telemetry, request),
+        Err(response) => response,
+    })
+    .await
+    .unwrap_or_else(|e| remote_write::WriteResponse {
+        status: 500,
+        body: format!("internal error: {e}"),
+    });
+    if response.status >= 400 {
+        tracing::debug!(status = response.status, reason = %response.body, "remote write refused");
+    }
+    (
+        StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        response.body,
+    )
+}
