@@ -4,10 +4,10 @@
 //! configuration keeps running. Unchanged plugins (same entry, same bytes)
 //! keep their instance and schedule untouched.
 
+use crate::ingest::ExporterSink;
 use crate::manifest::{Manifest, PluginSpec};
 use crate::runtime::{PluginHandle, PluginHealth, Runtime, StateStore, content_hash, plugin_bytes};
 use crate::scheduler::{self, Sinks};
-use crate::ingest::ExporterSink;
 use crate::storage::metrics::{DbOptions, MetricsDb};
 use crate::telemetry::SelfMetrics;
 use serde::Serialize;
@@ -84,6 +84,9 @@ impl App {
         let telemetry = Arc::new(SelfMetrics::new());
         let options = DbOptions {
             out_of_order_window_ms: manifest.storage.out_of_order_window.as_millis() as i64,
+            retention_ms: Some(manifest.storage.retention.as_millis() as i64),
+            retention_bytes: manifest.storage.retention_size,
+            ..DbOptions::default()
         };
         let dir = manifest.storage.data_dir.join("metrics");
         let metrics = Arc::new(
@@ -92,7 +95,10 @@ impl App {
                 .map_err(|e| anyhow::anyhow!("cannot open the metrics store: {e}"))?,
         );
         telemetry.head(metrics.series_count() as u64, metrics.wal_size());
-        let exporters = Arc::new(ExporterSink::new(Arc::clone(&metrics), Arc::clone(&telemetry)));
+        let exporters = Arc::new(ExporterSink::new(
+            Arc::clone(&metrics),
+            Arc::clone(&telemetry),
+        ));
         let app = Arc::new(App {
             runtime,
             manifest_path: manifest.path.clone(),
@@ -105,6 +111,7 @@ impl App {
             last_reload: std::sync::Mutex::new(None),
         });
         app.apply(manifest).await?;
+        spawn_maintenance(Arc::clone(&app.metrics), Arc::clone(&app.telemetry));
         app.record_reload(None);
         app.ready.store(true, Ordering::SeqCst);
         Ok(app)
@@ -287,6 +294,40 @@ impl App {
         *running = Some(Running { manifest, plugins });
         Ok(())
     }
+}
+
+/// How often the metrics store is maintained (head cut, compaction, retention).
+const MAINTENANCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `MetricsDb::maintain` periodically on a blocking thread.
+fn spawn_maintenance(db: Arc<MetricsDb>, telemetry: Arc<SelfMetrics>) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(MAINTENANCE_INTERVAL);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let db = Arc::clone(&db);
+            match tokio::task::spawn_blocking(move || {
+                let report = db.maintain(crate::util::now_ms());
+                (report, db.block_stats(), db.series_count(), db.wal_size())
+            })
+            .await
+            {
+                Ok((Ok(report), (blocks, bytes), series, wal)) => {
+                    telemetry.maintained(
+                        report.blocks_cut,
+                        report.compactions,
+                        report.blocks_deleted,
+                        blocks,
+                        bytes,
+                    );
+                    telemetry.head(series as u64, wal);
+                }
+                Ok((Err(e), ..)) => tracing::error!(error = %e, "metrics store maintenance failed"),
+                Err(e) => tracing::error!(error = %e, "metrics store maintenance panicked"),
+            }
+        }
+    });
 }
 
 /// Same manifest entry and same component bytes.

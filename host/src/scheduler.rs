@@ -4,10 +4,10 @@
 //! Cancelling the task takes effect between calls, so a call in flight always
 //! finishes (on the instance it started on).
 
+use crate::ingest::ExporterSink;
 use crate::runtime::bindings::exporter_api::Target;
 use crate::runtime::bindings::types::Label;
 use crate::runtime::{PluginHandle, PluginKind};
-use crate::ingest::ExporterSink;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,8 +97,14 @@ async fn run_exporter(handle: &PluginHandle, sinks: &Sinks) {
         // Failures are logged and counted by the handle; here they become
         // `up 0` and stale markers, as a failed scrape does in Prometheus.
         match handle.collect(target).await {
-            Ok(families) => sinks.exporters.collected(handle.name(), &address, at, started.elapsed(), &families),
-            Err(_) => sinks.exporters.failed(handle.name(), &address, at, started.elapsed()),
+            Ok(families) => {
+                sinks
+                    .exporters
+                    .collected(handle.name(), &address, at, started.elapsed(), &families)
+            }
+            Err(_) => sinks
+                .exporters
+                .failed(handle.name(), &address, at, started.elapsed()),
         }
     }
 }

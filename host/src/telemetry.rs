@@ -54,6 +54,11 @@ pub struct SelfMetrics {
     rejected: Family<ReasonLabel, Counter>,
     head_series: Gauge,
     wal_bytes: Gauge,
+    blocks: Gauge,
+    block_bytes: Gauge,
+    head_cuts: Counter,
+    compactions: Counter,
+    retention_deletions: Counter,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -85,6 +90,11 @@ impl SelfMetrics {
         let rejected = Family::<ReasonLabel, Counter>::default();
         let head_series = Gauge::default();
         let wal_bytes = Gauge::default();
+        let blocks = Gauge::default();
+        let block_bytes = Gauge::default();
+        let head_cuts = Counter::default();
+        let compactions = Counter::default();
+        let retention_deletions = Counter::default();
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -158,6 +168,27 @@ impl SelfMetrics {
             "Size of the metrics write-ahead log",
             wal_bytes.clone(),
         );
+        registry.register("watchpost_tsdb_blocks", "On-disk blocks", blocks.clone());
+        registry.register(
+            "watchpost_tsdb_blocks_size_bytes",
+            "Bytes in on-disk blocks",
+            block_bytes.clone(),
+        );
+        registry.register(
+            "watchpost_tsdb_head_cuts",
+            "Blocks cut from the head",
+            head_cuts.clone(),
+        );
+        registry.register(
+            "watchpost_tsdb_compactions",
+            "Blocks produced by compaction",
+            compactions.clone(),
+        );
+        registry.register(
+            "watchpost_tsdb_retention_deletions",
+            "Blocks deleted by retention",
+            retention_deletions.clone(),
+        );
         SelfMetrics {
             registry,
             calls,
@@ -172,7 +203,28 @@ impl SelfMetrics {
             rejected,
             head_series,
             wal_bytes,
+            blocks,
+            block_bytes,
+            head_cuts,
+            compactions,
+            retention_deletions,
         }
+    }
+
+    /// Records a maintenance pass.
+    pub fn maintained(
+        &self,
+        cuts: usize,
+        compactions: usize,
+        deleted: usize,
+        blocks: usize,
+        bytes: u64,
+    ) {
+        self.head_cuts.inc_by(cuts as u64);
+        self.compactions.inc_by(compactions as u64);
+        self.retention_deletions.inc_by(deleted as u64);
+        self.blocks.set(blocks as i64);
+        self.block_bytes.set(bytes as i64);
     }
 
     /// Counts stored samples.
@@ -182,7 +234,11 @@ impl SelfMetrics {
 
     /// Counts refused samples by `reason`.
     pub fn rejected(&self, reason: &str, n: u64) {
-        self.rejected.get_or_create(&ReasonLabel { reason: reason.into() }).inc_by(n);
+        self.rejected
+            .get_or_create(&ReasonLabel {
+                reason: reason.into(),
+            })
+            .inc_by(n);
     }
 
     /// Sets the head's series count and the WAL size.
@@ -278,6 +334,7 @@ mod tests {
         m.appended(5);
         m.rejected("out_of_bounds", 1);
         m.head(7, 1024);
+        m.maintained(1, 2, 3, 4, 5);
         let text = m.encode();
         for line in [
             "watchpost_build_info{",
@@ -293,6 +350,11 @@ mod tests {
             "watchpost_tsdb_samples_rejected_total{reason=\"out_of_bounds\"} 1",
             "watchpost_tsdb_head_series 7",
             "watchpost_tsdb_wal_size_bytes 1024",
+            "watchpost_tsdb_head_cuts_total 1",
+            "watchpost_tsdb_compactions_total 2",
+            "watchpost_tsdb_retention_deletions_total 3",
+            "watchpost_tsdb_blocks 4",
+            "watchpost_tsdb_blocks_size_bytes 5",
         ] {
             assert!(text.contains(line), "missing {line:?} in:\n{text}");
         }

@@ -42,7 +42,10 @@ mode = "ok"
 
 /// The newest stored value of the uptime plugin's collection counter.
 fn collections(app: &App) -> Option<f64> {
-    let matchers = [Matcher::equal("__name__", "example_collections_total"), Matcher::equal("job", "uptime")];
+    let matchers = [
+        Matcher::equal("__name__", "example_collections_total"),
+        Matcher::equal("job", "uptime"),
+    ];
     let series = app.metrics.select(&matchers, 0, i64::MAX);
     series.first()?.1.last().map(|(_, v)| *v)
 }

@@ -20,7 +20,10 @@ fn manifest(port: u16, with_plugin: bool) -> String {
 }
 
 fn values(series: &[Value]) -> Vec<Value> {
-    series.first().map(|s| s["values"].as_array().unwrap().clone()).unwrap_or_default()
+    series
+        .first()
+        .map(|s| s["values"].as_array().unwrap().clone())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -31,7 +34,11 @@ fn recorded_samples_survive_kill_9_and_removed_plugins_go_stale() {
     std::fs::write(&path, manifest(port, true)).unwrap();
 
     let server = Server::start(&path, port);
-    assert!(wait_for(Duration::from_secs(20), || values(&server.raw("misbehave_calls")).len() >= 5));
+    assert!(wait_for(Duration::from_secs(20), || values(
+        &server.raw("misbehave_calls")
+    )
+    .len()
+        >= 5));
     let before = values(&server.raw("misbehave_calls{job=\"counter\"}"));
     let up_before = values(&server.raw("up{job=\"counter\"}"));
     server.kill9();
@@ -39,11 +46,19 @@ fn recorded_samples_survive_kill_9_and_removed_plugins_go_stale() {
     let server = Server::start(&path, port);
     let after = values(&server.raw("misbehave_calls{job=\"counter\"}"));
     assert!(after.len() >= before.len());
-    assert_eq!(&after[..before.len()], &before[..], "every recorded sample is still there, unchanged");
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "every recorded sample is still there, unchanged"
+    );
     let up_after = values(&server.raw("up{job=\"counter\"}"));
     assert_eq!(&up_after[..up_before.len()], &up_before[..]);
     // The restarted plugin starts counting again from 1: new samples follow.
-    assert!(wait_for(Duration::from_secs(10), || values(&server.raw("misbehave_calls")).len() > after.len()));
+    assert!(wait_for(Duration::from_secs(10), || values(
+        &server.raw("misbehave_calls")
+    )
+    .len()
+        > after.len()));
 
     // Removing the plugin marks its series stale.
     std::fs::write(&path, manifest(port, false)).unwrap();

@@ -76,7 +76,11 @@ fn quickstart_serves_health_and_metrics() {
     let cpu = server.raw("node_cpu_seconds_total{mode=\"idle\"}");
     assert!(!cpu.is_empty(), "node_cpu_seconds_total is stored");
     let scraped = server.raw("scrape_samples_scraped{job=\"watchpost\"}");
-    let n: f64 = scraped[0]["values"][0][1].as_str().unwrap().parse().unwrap();
+    let n: f64 = scraped[0]["values"][0][1]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(n > 0.0);
 
     // The compiled plugins were cached in the data dir for the next start.

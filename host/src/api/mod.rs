@@ -29,7 +29,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v0/raw", get(raw::raw))
         .route(
             "/api/v1/write",
-            post(write::write).layer(axum::extract::DefaultBodyLimit::max(crate::ingest::remote_write::MAX_COMPRESSED + 1)),
+            post(write::write).layer(axum::extract::DefaultBodyLimit::max(
+                crate::ingest::remote_write::MAX_COMPRESSED + 1,
+            )),
         )
         .with_state(app)
 }

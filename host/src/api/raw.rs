@@ -33,7 +33,12 @@ fn bad_data(message: String) -> (StatusCode, Json<Value>) {
 pub fn selector_matchers(selector: &str) -> Result<Vec<Matcher>, String> {
     let vs = match promql_parser::parser::parse(selector)? {
         Expr::VectorSelector(vs) => vs,
-        other => return Err(format!("expected a series selector, got {}", other.prettify())),
+        other => {
+            return Err(format!(
+                "expected a series selector, got {}",
+                other.prettify()
+            ));
+        }
     };
     let mut out = Vec::new();
     if let Some(name) = &vs.name {
@@ -59,7 +64,10 @@ fn format_value(v: f64) -> String {
     }
 }
 
-pub(super) async fn raw(State(app): State<Arc<App>>, Query(params): Query<RawParams>) -> (StatusCode, Json<Value>) {
+pub(super) async fn raw(
+    State(app): State<Arc<App>>,
+    Query(params): Query<RawParams>,
+) -> (StatusCode, Json<Value>) {
     let matchers = match selector_matchers(&params.selector) {
         Ok(m) => m,
         Err(e) => return bad_data(format!("invalid parameter \"match\": {e}")),
@@ -73,7 +81,10 @@ pub(super) async fn raw(State(app): State<Arc<App>>, Query(params): Query<RawPar
     let result: Vec<Value> = series
         .into_iter()
         .map(|(labels, samples)| {
-            let metric: serde_json::Map<String, Value> = labels.iter().map(|(n, v)| (n.to_string(), Value::from(v))).collect();
+            let metric: serde_json::Map<String, Value> = labels
+                .iter()
+                .map(|(n, v)| (n.to_string(), Value::from(v)))
+                .collect();
             let values: Vec<Value> = samples
                 .into_iter()
                 .map(|(t, v)| json!([t as f64 / 1000.0, format_value(v)]))

@@ -45,7 +45,8 @@ impl ExporterSink {
                     let (labels, t, reason) = &outcome.rejected[0];
                     tracing::warn!(plugin, rejected = outcome.rejected.len(), example = %labels, t, reason = reason.as_str(), "samples rejected");
                 }
-                self.telemetry.head(self.db.series_count() as u64, self.db.wal_size());
+                self.telemetry
+                    .head(self.db.series_count() as u64, self.db.wal_size());
                 outcome.series_added
             }
             Err(e) => {
@@ -56,24 +57,38 @@ impl ExporterSink {
     }
 
     /// Records a successful collection of `target` by `plugin` at `at` (ms).
-    pub fn collected(&self, plugin: &str, target: &str, at: i64, took: Duration, families: &[MetricFamily]) {
+    pub fn collected(
+        &self,
+        plugin: &str,
+        target: &str,
+        at: i64,
+        took: Duration,
+        families: &[MetricFamily],
+    ) {
         let labels = TargetLabels {
             job: plugin.into(),
             instance: target.into(),
         };
         let scrape = {
             let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
-            states.entry((plugin.into(), target.into())).or_default().collected(&labels, families, at)
+            states
+                .entry((plugin.into(), target.into()))
+                .or_default()
+                .collected(&labels, families, at)
         };
         for (name, e) in scrape.invalid.iter().take(1) {
             tracing::warn!(plugin, target, metric = %name, error = %e, invalid = scrape.invalid.len(), "exporter returned invalid series");
         }
         if !scrape.invalid.is_empty() {
-            self.telemetry.rejected("invalid_labels", scrape.invalid.len() as u64);
+            self.telemetry
+                .rejected("invalid_labels", scrape.invalid.len() as u64);
         }
         self.telemetry.samples(plugin, scrape.scraped as u64);
         let added = self.append(plugin, &scrape.samples);
-        self.append(plugin, &synthetic(&labels, at, true, took.as_secs_f64(), scrape.scraped, added));
+        self.append(
+            plugin,
+            &synthetic(&labels, at, true, took.as_secs_f64(), scrape.scraped, added),
+        );
     }
 
     /// Records a failed collection: `up` 0 and stale markers.
@@ -84,7 +99,10 @@ impl ExporterSink {
         };
         let mut samples = {
             let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
-            states.entry((plugin.into(), target.into())).or_default().failed(at)
+            states
+                .entry((plugin.into(), target.into()))
+                .or_default()
+                .failed(at)
         };
         samples.extend(synthetic(&labels, at, false, took.as_secs_f64(), 0, 0));
         self.append(plugin, &samples);
@@ -109,14 +127,12 @@ impl ExporterSink {
                         job: key.0.clone(),
                         instance: key.1.clone(),
                     };
-                    samples.extend(
-                        synthetic(&target, now, false, 0.0, 0, 0)
-                            .into_iter()
-                            .map(|mut s| {
-                                s.v = f64::from_bits(crate::storage::metrics::STALE_NAN);
-                                s
-                            }),
-                    );
+                    samples.extend(synthetic(&target, now, false, 0.0, 0, 0).into_iter().map(
+                        |mut s| {
+                            s.v = f64::from_bits(crate::storage::metrics::STALE_NAN);
+                            s
+                        },
+                    ));
                 }
             }
         }

@@ -40,17 +40,27 @@ impl WriteResponse {
 /// Decodes a snappy-compressed `WriteRequest`.
 pub fn decode(body: &[u8]) -> Result<WriteRequest, WriteResponse> {
     if body.len() > MAX_COMPRESSED {
-        return Err(WriteResponse::error(413, format!("body of {} bytes exceeds the limit of {MAX_COMPRESSED}", body.len())));
+        return Err(WriteResponse::error(
+            413,
+            format!(
+                "body of {} bytes exceeds the limit of {MAX_COMPRESSED}",
+                body.len()
+            ),
+        ));
     }
     let len = snap::raw::decompress_len(body)
         .map_err(|e| WriteResponse::error(400, format!("snappy: {e}")))?;
     if len > MAX_DECOMPRESSED {
-        return Err(WriteResponse::error(413, format!("decompressed body of {len} bytes exceeds the limit of {MAX_DECOMPRESSED}")));
+        return Err(WriteResponse::error(
+            413,
+            format!("decompressed body of {len} bytes exceeds the limit of {MAX_DECOMPRESSED}"),
+        ));
     }
     let raw = snap::raw::Decoder::new()
         .decompress_vec(body)
         .map_err(|e| WriteResponse::error(400, format!("snappy: {e}")))?;
-    WriteRequest::decode(raw.as_slice()).map_err(|e| WriteResponse::error(400, format!("protobuf: {e}")))
+    WriteRequest::decode(raw.as_slice())
+        .map_err(|e| WriteResponse::error(400, format!("protobuf: {e}")))
 }
 
 /// Stores `request` into `db`.
@@ -61,7 +71,11 @@ pub fn store(db: &MetricsDb, telemetry: &SelfMetrics, request: WriteRequest) -> 
     let mut histograms = 0u64;
     for ts in request.timeseries {
         histograms += ts.histograms.len() as u64;
-        match Labels::new(ts.labels.iter().map(|l| (l.name.as_str(), l.value.as_str()))) {
+        match Labels::new(
+            ts.labels
+                .iter()
+                .map(|l| (l.name.as_str(), l.value.as_str())),
+        ) {
             Ok(labels) => samples.extend(ts.samples.iter().map(|s| Sample {
                 labels: labels.clone(),
                 t: s.timestamp,
@@ -69,7 +83,11 @@ pub fn store(db: &MetricsDb, telemetry: &SelfMetrics, request: WriteRequest) -> 
             })),
             Err(e) => {
                 invalid += ts.samples.len() as u64;
-                let shown: Vec<String> = ts.labels.iter().map(|l| format!("{}={:?}", l.name, l.value)).collect();
+                let shown: Vec<String> = ts
+                    .labels
+                    .iter()
+                    .map(|l| format!("{}={:?}", l.name, l.value))
+                    .collect();
                 problems.push(format!("series {{{}}}: {e}", shown.join(", ")));
             }
         }
@@ -79,7 +97,9 @@ pub fn store(db: &MetricsDb, telemetry: &SelfMetrics, request: WriteRequest) -> 
     }
     if histograms > 0 {
         telemetry.rejected("native_histogram_unsupported", histograms);
-        problems.push(format!("{histograms} native histogram samples are not supported yet"));
+        problems.push(format!(
+            "{histograms} native histogram samples are not supported yet"
+        ));
     }
     let outcome = match db.append(&samples) {
         Ok(o) => o,
@@ -101,7 +121,10 @@ pub fn store(db: &MetricsDb, telemetry: &SelfMetrics, request: WriteRequest) -> 
         problems.push(format!("{labels} @{t}: {what}"));
     }
     if problems.is_empty() {
-        return WriteResponse { status: 204, body: String::new() };
+        return WriteResponse {
+            status: 204,
+            body: String::new(),
+        };
     }
     let mut body = format!(
         "stored {} samples; {} problems:\n",
@@ -125,15 +148,26 @@ mod tests {
 
     fn series(labels: &[(&str, &str)], samples: &[(i64, f64)]) -> TimeSeries {
         TimeSeries {
-            labels: labels.iter().map(|(n, v)| Label { name: n.to_string(), value: v.to_string() }).collect(),
-            samples: samples.iter().map(|&(timestamp, value)| PbSample { value, timestamp }).collect(),
+            labels: labels
+                .iter()
+                .map(|(n, v)| Label {
+                    name: n.to_string(),
+                    value: v.to_string(),
+                })
+                .collect(),
+            samples: samples
+                .iter()
+                .map(|&(timestamp, value)| PbSample { value, timestamp })
+                .collect(),
             exemplars: vec![],
             histograms: vec![],
         }
     }
 
     fn encode(req: &WriteRequest) -> Vec<u8> {
-        snap::raw::Encoder::new().compress_vec(&req.encode_to_vec()).unwrap()
+        snap::raw::Encoder::new()
+            .compress_vec(&req.encode_to_vec())
+            .unwrap()
     }
 
     #[test]
@@ -143,9 +177,15 @@ mod tests {
         let telemetry = SelfMetrics::new();
         let req = WriteRequest {
             timeseries: vec![
-                series(&[("__name__", "up"), ("job", "a")], &[(1000, 1.0), (2000, f64::NAN)]),
+                series(
+                    &[("__name__", "up"), ("job", "a")],
+                    &[(1000, 1.0), (2000, f64::NAN)],
+                ),
                 series(&[("__name__", "up"), ("bad-name", "x")], &[(1000, 1.0)]),
-                series(&[("__name__", "up"), ("job", "b"), ("job", "c")], &[(1000, 1.0)]),
+                series(
+                    &[("__name__", "up"), ("job", "b"), ("job", "c")],
+                    &[(1000, 1.0)],
+                ),
             ],
             metadata: vec![],
         };
@@ -153,17 +193,34 @@ mod tests {
         let resp = store(&db, &telemetry, decoded);
         assert_eq!(resp.status, 400);
         assert!(resp.body.contains("stored 2 samples"), "{}", resp.body);
-        assert!(resp.body.contains("invalid label name \"bad-name\""), "{}", resp.body);
-        assert!(resp.body.contains("duplicate label name \"job\""), "{}", resp.body);
+        assert!(
+            resp.body.contains("invalid label name \"bad-name\""),
+            "{}",
+            resp.body
+        );
+        assert!(
+            resp.body.contains("duplicate label name \"job\""),
+            "{}",
+            resp.body
+        );
         let stored = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX);
         assert_eq!(stored[0].1.len(), 2);
         assert!(stored[0].1[1].1.is_nan());
         // Re-sending is idempotent; an old sample is refused and named.
-        let again = WriteRequest { timeseries: vec![series(&[("__name__", "up"), ("job", "a")], &[(1000, 1.0), (1500, 2.0)])], metadata: vec![] };
+        let again = WriteRequest {
+            timeseries: vec![series(
+                &[("__name__", "up"), ("job", "a")],
+                &[(1000, 1.0), (1500, 2.0)],
+            )],
+            metadata: vec![],
+        };
         let resp = store(&db, &telemetry, again);
         assert_eq!(resp.status, 400);
         assert!(resp.body.contains("out of bounds"), "{}", resp.body);
-        let ok = WriteRequest { timeseries: vec![series(&[("__name__", "up"), ("job", "a")], &[(3000, 1.0)])], metadata: vec![] };
+        let ok = WriteRequest {
+            timeseries: vec![series(&[("__name__", "up"), ("job", "a")], &[(3000, 1.0)])],
+            metadata: vec![],
+        };
         assert_eq!(store(&db, &telemetry, ok).status, 204);
     }
 
@@ -172,7 +229,9 @@ mod tests {
         let err = decode(b"definitely not snappy").unwrap_err();
         assert_eq!(err.status, 400);
         assert!(err.body.starts_with("snappy"), "{}", err.body);
-        let not_proto = snap::raw::Encoder::new().compress_vec(&[0xff, 0xff, 0xff, 0x0f]).unwrap();
+        let not_proto = snap::raw::Encoder::new()
+            .compress_vec(&[0xff, 0xff, 0xff, 0x0f])
+            .unwrap();
         let err = decode(&not_proto).unwrap_err();
         assert_eq!(err.status, 400);
         assert!(err.body.starts_with("protobuf"), "{}", err.body);

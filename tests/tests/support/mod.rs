@@ -74,9 +74,15 @@ impl Drop for Peer {
 
 /// Family name -> the set of label-name sets of its series, from Prometheus
 /// text exposition.
-pub fn families_from_text(text: &str) -> std::collections::BTreeMap<String, std::collections::BTreeSet<Vec<String>>> {
-    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<Vec<String>>> = Default::default();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+pub fn families_from_text(
+    text: &str,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<Vec<String>>> {
+    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<Vec<String>>> =
+        Default::default();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let (name, rest) = match line.find(['{', ' ']) {
             Some(i) => (&line[..i], &line[i..]),
             None => continue,
@@ -259,7 +265,9 @@ impl Drop for Server {
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

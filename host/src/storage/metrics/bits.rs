@@ -111,14 +111,28 @@ mod tests {
     #[test]
     fn round_trips_mixed_widths() {
         let mut w = BitWriter::default();
-        let items: Vec<(u64, u8)> = vec![(1, 1), (0b101, 3), (u64::MAX, 64), (0, 7), (12345, 17), (1, 1), (0xdead_beef, 32)];
+        let items: Vec<(u64, u8)> = vec![
+            (1, 1),
+            (0b101, 3),
+            (u64::MAX, 64),
+            (0, 7),
+            (12345, 17),
+            (1, 1),
+            (0xdead_beef, 32),
+        ];
         for &(v, n) in &items {
             w.write(v, n);
         }
-        assert_eq!(w.bit_len(), items.iter().map(|(_, n)| *n as usize).sum::<usize>());
+        assert_eq!(
+            w.bit_len(),
+            items.iter().map(|(_, n)| *n as usize).sum::<usize>()
+        );
         let mut r = BitReader::new(w.bytes());
         for &(v, n) in &items {
-            assert_eq!(r.read(n), Some(v & if n == 64 { u64::MAX } else { (1 << n) - 1 }));
+            assert_eq!(
+                r.read(n),
+                Some(v & if n == 64 { u64::MAX } else { (1 << n) - 1 })
+            );
         }
         assert_eq!(r.read(8), None);
     }

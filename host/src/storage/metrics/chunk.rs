@@ -37,6 +37,12 @@ impl Default for XorChunk {
     }
 }
 
+impl PartialEq for XorChunk {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_bytes() == other.to_bytes()
+    }
+}
+
 fn write_varint(w: &mut BitWriter, v: i64) {
     // Zig-zag, then 7 bits per group with a continuation bit.
     let mut u = ((v << 1) ^ (v >> 63)) as u64;
@@ -100,7 +106,10 @@ impl XorChunk {
 
     /// Appends a sample; `t` must be greater than [`Self::max_time`].
     pub fn append(&mut self, t: i64, v: f64) {
-        debug_assert!(self.count == 0 || t > self.max_t, "timestamps must increase");
+        debug_assert!(
+            self.count == 0 || t > self.max_t,
+            "timestamps must increase"
+        );
         let v = v.to_bits();
         match self.count {
             0 => {
@@ -222,7 +231,11 @@ impl XorChunk {
             chunk.max_t = iter.t;
             chunk.last_v = iter.v;
             chunk.last_delta = iter.delta;
-            chunk.leading = if iter.window_read { iter.leading } else { u8::MAX };
+            chunk.leading = if iter.window_read {
+                iter.leading
+            } else {
+                u8::MAX
+            };
             chunk.trailing = iter.trailing;
         }
         chunk.count = count;
@@ -335,9 +348,15 @@ mod tests {
 
     #[test]
     fn regular_scrapes_compress_well() {
-        let samples: Vec<(i64, f64)> = (0..120).map(|i| (1_700_000_000_000 + i * 15_000, 1000.0 + i as f64)).collect();
+        let samples: Vec<(i64, f64)> = (0..120)
+            .map(|i| (1_700_000_000_000 + i * 15_000, 1000.0 + i as f64))
+            .collect();
         let c = round_trip(&samples);
-        assert!(c.byte_len() < 120 * 3, "{} bytes for 120 samples", c.byte_len());
+        assert!(
+            c.byte_len() < 120 * 3,
+            "{} bytes for 120 samples",
+            c.byte_len()
+        );
         let constant: Vec<(i64, f64)> = (0..120).map(|i| (i * 15_000, 42.0)).collect();
         // Header (~12 bytes) plus two bits per further sample.
         assert!(round_trip(&constant).byte_len() <= 12 + 30);

@@ -1,14 +1,23 @@
-//! The metrics store facade: append (WAL first, synced before the append is
-//! acknowledged, then the head) and select raw samples. Blocks, compaction and
-//! retention will sit behind the same two calls.
+//! The metrics store facade: `append` (WAL synced before the append is
+//! acknowledged), `select` (blocks and head merged), and `maintain` (cut the
+//! head's older chunks into a block, checkpoint the WAL, compact blocks,
+//! apply retention by time and size).
 
+use super::block::{self, Block};
 use super::head::{Head, RejectReason, SeriesId};
 use super::labels::Labels;
 use super::matcher::Matcher;
 use super::wal::{Wal, WalRecord};
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::{Mutex, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Default block range: two hours, as Prometheus.
+pub const DEFAULT_BLOCK_RANGE_MS: i64 = 2 * 3600 * 1000;
+/// Blocks of one level merged into one of the next.
+const COMPACT_FAN_IN: usize = 3;
+/// Highest compaction level (2h · 3^4 ≈ a week).
+const MAX_LEVEL: u32 = 5;
 
 /// Prometheus' staleness marker: a NaN with this exact bit pattern.
 pub const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
@@ -34,14 +43,34 @@ pub struct Sample {
 pub struct DbOptions {
     /// How far behind a series' newest sample an append may be (ms).
     pub out_of_order_window_ms: i64,
+    /// Time range of a block cut from the head (ms).
+    pub block_range_ms: i64,
+    /// Blocks entirely older than this (ms before now) are deleted.
+    pub retention_ms: Option<i64>,
+    /// Oldest blocks are deleted while blocks + WAL exceed this many bytes.
+    pub retention_bytes: Option<u64>,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
         DbOptions {
             out_of_order_window_ms: 0,
+            block_range_ms: DEFAULT_BLOCK_RANGE_MS,
+            retention_ms: None,
+            retention_bytes: None,
         }
     }
+}
+
+/// What one `maintain` pass did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MaintainReport {
+    /// Blocks cut from the head.
+    pub blocks_cut: usize,
+    /// Blocks produced by compaction.
+    pub compactions: usize,
+    /// Blocks deleted by retention.
+    pub blocks_deleted: usize,
 }
 
 /// What one append did.
@@ -61,6 +90,9 @@ pub struct AppendOutcome {
 pub struct MetricsDb {
     head: RwLock<Head>,
     wal: Mutex<Wal>,
+    blocks: RwLock<Vec<Arc<Block>>>,
+    blocks_dir: PathBuf,
+    maintenance: Mutex<()>,
     options: DbOptions,
 }
 
@@ -70,10 +102,14 @@ pub type SeriesSamples = (Labels, Vec<(i64, f64)>);
 impl MetricsDb {
     /// Opens the store in `dir`, replaying its write-ahead log.
     pub fn open(dir: &Path, options: DbOptions) -> std::io::Result<MetricsDb> {
-        let mut head = Head::default();
+        let mut head = Head::new(options.block_range_ms);
         let mut replayed = 0usize;
         let wal = Wal::open(&dir.join("wal"), |record| match record {
             WalRecord::Series(id, labels) => head.insert(id, labels),
+            WalRecord::Chunk(id, chunk) => {
+                replayed += chunk.len();
+                head.restore_chunk(id, chunk);
+            }
             WalRecord::Samples(samples) => {
                 for (id, t, v) in samples {
                     if head.series(id).is_some() && head.append(id, t, v, i64::MAX).is_ok() {
@@ -82,10 +118,23 @@ impl MetricsDb {
                 }
             }
         })?;
-        tracing::info!(series = head.series_count(), samples = replayed, "metrics store opened");
+        let blocks_dir = dir.join("blocks");
+        let blocks: Vec<Arc<Block>> = block::open_all(&blocks_dir)?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        tracing::info!(
+            series = head.series_count(),
+            samples = replayed,
+            blocks = blocks.len(),
+            "metrics store opened"
+        );
         Ok(MetricsDb {
             head: RwLock::new(head),
             wal: Mutex::new(wal),
+            blocks: RwLock::new(blocks),
+            blocks_dir,
+            maintenance: Mutex::new(()),
             options,
         })
     }
@@ -119,20 +168,201 @@ impl MetricsDb {
         Ok(outcome)
     }
 
-    /// Raw samples in `[start, end]` of every series matching all `matchers`.
+    /// Raw samples in `[start, end]` of every series matching all
+    /// `matchers`, merged across blocks and the head (a timestamp present in
+    /// several places is returned once).
     pub fn select(&self, matchers: &[Matcher], start: i64, end: i64) -> Vec<SeriesSamples> {
-        let head = self.head.read().unwrap_or_else(|p| p.into_inner());
-        head.select(matchers)
+        let mut merged: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
+        let blocks: Vec<Arc<Block>> = self
+            .blocks
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        for b in blocks
+            .iter()
+            .filter(|b| b.meta().max_t >= start && b.meta().min_t <= end)
+        {
+            for i in b.select(matchers) {
+                match b.samples(i, start, end) {
+                    Ok(samples) => merged
+                        .entry(b.labels(i).clone())
+                        .or_default()
+                        .extend(samples),
+                    Err(e) => {
+                        tracing::error!(block = %b.dir().display(), error = %e, "cannot read block")
+                    }
+                }
+            }
+        }
+        {
+            let head = self.head.read().unwrap_or_else(|p| p.into_inner());
+            for id in head.select(matchers) {
+                if let Some(s) = head.series(id) {
+                    merged
+                        .entry(s.labels.clone())
+                        .or_default()
+                        .extend(s.samples(start, end));
+                }
+            }
+        }
+        merged
             .into_iter()
-            .filter_map(|id| head.series(id))
-            .map(|s| (s.labels.clone(), s.samples(start, end)))
-            .filter(|(_, samples)| !samples.is_empty())
+            .filter_map(|(labels, mut samples)| {
+                samples.sort_by_key(|(t, _)| *t);
+                samples.dedup_by_key(|(t, _)| *t);
+                (!samples.is_empty()).then_some((labels, samples))
+            })
             .collect()
+    }
+
+    /// Housekeeping, run periodically off the async runtime: cuts the head's
+    /// chunks older than half a block range behind its newest sample into a
+    /// block, checkpoints the WAL, compacts blocks and applies retention.
+    pub fn maintain(&self, now_ms: i64) -> std::io::Result<MaintainReport> {
+        let _serial = self.maintenance.lock().unwrap_or_else(|p| p.into_inner());
+        let mut report = MaintainReport::default();
+        let range = self.options.block_range_ms.max(1);
+
+        let span = self
+            .head
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .time_span();
+        if let Some((min, max)) = span {
+            let boundary = (max - range / 2).div_euclid(range) * range;
+            if min < boundary {
+                let cut = self
+                    .head
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .cut_before(boundary);
+                if !cut.is_empty() {
+                    // The cut samples are still in the WAL until the
+                    // checkpoint below: a crash in between loses nothing.
+                    let written = Arc::new(block::write_block(&self.blocks_dir, 1, cut)?);
+                    tracing::info!(block = %written.meta().id, series = written.meta().series, samples = written.meta().samples, "cut head into a block");
+                    self.blocks
+                        .write()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(written);
+                    report.blocks_cut += 1;
+                }
+                let mut wal = self.wal.lock().unwrap_or_else(|p| p.into_inner());
+                let head = self.head.read().unwrap_or_else(|p| p.into_inner());
+                wal.checkpoint(&head)?;
+            }
+        }
+
+        while let Some(group) = self.compaction_group() {
+            let level = group[0].meta().level + 1;
+            let mut sources = Vec::new();
+            for b in &group {
+                let mut series = Vec::new();
+                for i in 0..b.meta().series as usize {
+                    series.push((b.labels(i).clone(), b.chunks(i)?));
+                }
+                sources.push(series);
+            }
+            let merged = Arc::new(block::write_block(
+                &self.blocks_dir,
+                level,
+                block::merge_series(sources),
+            )?);
+            tracing::info!(block = %merged.meta().id, level, merged = group.len(), "compacted blocks");
+            self.replace_blocks(&group, Some(merged))?;
+            report.compactions += 1;
+        }
+
+        let doomed = self.retention_victims(now_ms);
+        report.blocks_deleted = doomed.len();
+        if !doomed.is_empty() {
+            for b in &doomed {
+                tracing::info!(block = %b.meta().id, max_t = b.meta().max_t, "retention: deleting block");
+            }
+            self.replace_blocks(&doomed, None)?;
+        }
+        Ok(report)
+    }
+
+    /// The oldest group of same-level blocks that share one aligned window
+    /// of the next level (`range · 3^level`), if it has enough members. As in
+    /// Prometheus, no block grows past a tenth of the retention time, so
+    /// retention can still drop old data in small steps.
+    fn compaction_group(&self) -> Option<Vec<Arc<Block>>> {
+        let blocks = self.blocks.read().unwrap_or_else(|p| p.into_inner());
+        let range = self.options.block_range_ms.max(1);
+        for level in 1..MAX_LEVEL {
+            let window = range.saturating_mul(3i64.pow(level));
+            if self.options.retention_ms.is_some_and(|r| window > r / 10) {
+                break;
+            }
+            let mut groups: BTreeMap<i64, Vec<Arc<Block>>> = BTreeMap::new();
+            for b in blocks.iter().filter(|b| b.meta().level == level) {
+                groups
+                    .entry(b.meta().min_t.div_euclid(window))
+                    .or_default()
+                    .push(Arc::clone(b));
+            }
+            if let Some((_, group)) = groups.into_iter().find(|(_, g)| g.len() >= COMPACT_FAN_IN) {
+                return Some(group);
+            }
+        }
+        None
+    }
+
+    fn retention_victims(&self, now_ms: i64) -> Vec<Arc<Block>> {
+        let blocks = self.blocks.read().unwrap_or_else(|p| p.into_inner());
+        let mut doomed: Vec<Arc<Block>> = Vec::new();
+        if let Some(keep) = self.options.retention_ms {
+            doomed.extend(
+                blocks
+                    .iter()
+                    .filter(|b| b.meta().max_t < now_ms - keep)
+                    .cloned(),
+            );
+        }
+        if let Some(limit) = self.options.retention_bytes {
+            let mut total: u64 = blocks.iter().map(|b| b.size()).sum::<u64>() + self.wal_size();
+            total -= doomed.iter().map(|b| b.size()).sum::<u64>();
+            for b in blocks.iter() {
+                if total <= limit {
+                    break;
+                }
+                if !doomed.iter().any(|d| Arc::ptr_eq(d, b)) {
+                    total -= b.size();
+                    doomed.push(Arc::clone(b));
+                }
+            }
+        }
+        doomed
+    }
+
+    /// Swaps `old` blocks for `new` in the list, then deletes `old` on disk.
+    fn replace_blocks(&self, old: &[Arc<Block>], new: Option<Arc<Block>>) -> std::io::Result<()> {
+        {
+            let mut blocks = self.blocks.write().unwrap_or_else(|p| p.into_inner());
+            blocks.retain(|b| !old.iter().any(|o| Arc::ptr_eq(o, b)));
+            blocks.extend(new);
+            blocks.sort_by_key(|b| (b.meta().min_t, b.meta().max_t));
+        }
+        for b in old {
+            block::delete(b)?;
+        }
+        Ok(())
+    }
+
+    /// Number of blocks, and their total bytes.
+    pub fn block_stats(&self) -> (usize, u64) {
+        let blocks = self.blocks.read().unwrap_or_else(|p| p.into_inner());
+        (blocks.len(), blocks.iter().map(|b| b.size()).sum())
     }
 
     /// Series in the head.
     pub fn series_count(&self) -> usize {
-        self.head.read().unwrap_or_else(|p| p.into_inner()).series_count()
+        self.head
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .series_count()
     }
 
     /// Bytes in the write-ahead log.
@@ -162,16 +392,124 @@ mod tests {
         }
     }
 
+    fn options(range: i64) -> DbOptions {
+        DbOptions {
+            block_range_ms: range,
+            ..DbOptions::default()
+        }
+    }
+
+    #[test]
+    fn head_cuts_into_blocks_that_survive_restarts_and_compact() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = MetricsDb::open(dir.path(), options(10_000)).unwrap();
+        let mut total = MaintainReport::default();
+        for t in (0..100_000).step_by(1000) {
+            db.append(&[sample("a", t, t as f64), sample("b", t, 1.0)])
+                .unwrap();
+            if t % 10_000 == 9_000 {
+                let r = db.maintain(t).unwrap();
+                total.blocks_cut += r.blocks_cut;
+                total.compactions += r.compactions;
+            }
+        }
+        assert!(total.blocks_cut >= 8, "{total:?}");
+        assert!(total.compactions >= 3, "{total:?}");
+        let (blocks, bytes) = db.block_stats();
+        assert!(
+            (1..=3).contains(&blocks),
+            "{blocks} blocks after compaction"
+        );
+        assert!(bytes > 0);
+        let all = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX);
+        assert_eq!(
+            all[0].1.len(),
+            100,
+            "blocks and head together hold every sample once"
+        );
+        assert_eq!(all[0].1[42], (42_000, 42_000.0));
+        // The WAL was checkpointed: it holds only the head.
+        let wal_size = db.wal_size();
+        drop(db);
+        let db = MetricsDb::open(dir.path(), options(10_000)).unwrap();
+        assert!(
+            wal_size < 100 * 2 * 24,
+            "WAL of {wal_size} bytes was not checkpointed"
+        );
+        let again = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX);
+        assert_eq!(again, all);
+        assert_eq!(
+            db.select(&[Matcher::equal("job", "a")], 25_000, 30_000)[0]
+                .1
+                .len(),
+            6
+        );
+    }
+
+    #[test]
+    fn retention_drops_old_blocks_by_time_and_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = options(10_000);
+        opts.retention_ms = Some(30_000);
+        let db = MetricsDb::open(dir.path(), opts).unwrap();
+        for t in (0..60_000).step_by(1000) {
+            db.append(&[sample("a", t, 1.0)]).unwrap();
+            db.maintain(t).unwrap();
+        }
+        let kept = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX);
+        let oldest = kept[0].1[0].0;
+        assert!(oldest >= 20_000, "samples from {oldest} should be gone");
+        drop(db);
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = options(10_000);
+        opts.retention_bytes = Some(1);
+        let db = MetricsDb::open(dir.path(), opts).unwrap();
+        for t in (0..60_000).step_by(1000) {
+            db.append(&[sample("a", t, t as f64)]).unwrap();
+            db.maintain(t).unwrap();
+        }
+        assert_eq!(
+            db.block_stats().0,
+            0,
+            "a size limit below one block keeps no block"
+        );
+        let oldest = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX)[0].1[0].0;
+        assert!(oldest >= 40_000, "only the head is left, from {oldest}");
+        assert!(
+            !db.select(&[Matcher::equal("job", "a")], 0, i64::MAX)
+                .is_empty(),
+            "the head is never dropped"
+        );
+    }
+
     #[test]
     fn appended_samples_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         {
             let db = MetricsDb::open(dir.path(), DbOptions::default()).unwrap();
-            let out = db.append(&[sample("a", 1000, 1.0), sample("b", 1000, 0.0), sample("a", 2000, f64::from_bits(STALE_NAN))]).unwrap();
+            let out = db
+                .append(&[
+                    sample("a", 1000, 1.0),
+                    sample("b", 1000, 0.0),
+                    sample("a", 2000, f64::from_bits(STALE_NAN)),
+                ])
+                .unwrap();
             assert_eq!((out.appended, out.series_added), (3, 2));
-            let out = db.append(&[sample("a", 1500, 9.0), sample("a", 2000, f64::from_bits(STALE_NAN))]).unwrap();
-            assert_eq!((out.appended, out.duplicates, out.rejected.len()), (0, 1, 1));
-            assert_eq!(MetricsDb::rejections_by_reason(&out).get("out_of_bounds"), Some(&1));
+            let out = db
+                .append(&[
+                    sample("a", 1500, 9.0),
+                    sample("a", 2000, f64::from_bits(STALE_NAN)),
+                ])
+                .unwrap();
+            assert_eq!(
+                (out.appended, out.duplicates, out.rejected.len()),
+                (0, 1, 1)
+            );
+            assert_eq!(
+                MetricsDb::rejections_by_reason(&out).get("out_of_bounds"),
+                Some(&1)
+            );
         }
         let db = MetricsDb::open(dir.path(), DbOptions::default()).unwrap();
         assert_eq!(db.series_count(), 2);
@@ -180,10 +518,16 @@ mod tests {
         assert_eq!(got[0].1[0], (1000, 1.0));
         assert!(is_stale(got[0].1[1].1));
         // Appending continues after a restart with the same series ids.
-        db.append(&[sample("a", 3000, 3.0), sample("c", 3000, 1.0)]).unwrap();
+        db.append(&[sample("a", 3000, 3.0), sample("c", 3000, 1.0)])
+            .unwrap();
         drop(db);
         let db = MetricsDb::open(dir.path(), DbOptions::default()).unwrap();
-        assert_eq!(db.select(&[Matcher::equal("job", "a")], 0, i64::MAX)[0].1.len(), 3);
+        assert_eq!(
+            db.select(&[Matcher::equal("job", "a")], 0, i64::MAX)[0]
+                .1
+                .len(),
+            3
+        );
         assert_eq!(db.series_count(), 3);
     }
 }

@@ -50,7 +50,11 @@ impl Series {
 
     /// Time of the newest in-order sample.
     pub fn max_time(&self) -> Option<i64> {
-        self.chunks.iter().rev().find(|c| !c.is_empty()).map(XorChunk::max_time)
+        self.chunks
+            .iter()
+            .rev()
+            .find(|c| !c.is_empty())
+            .map(XorChunk::max_time)
     }
 
     fn value_at(&self, t: i64) -> Option<f64> {
@@ -65,7 +69,13 @@ impl Series {
             .map(|(_, v)| v)
     }
 
-    fn append(&mut self, t: i64, v: f64, ooo_window: i64) -> Result<bool, RejectReason> {
+    fn append(
+        &mut self,
+        t: i64,
+        v: f64,
+        ooo_window: i64,
+        range: i64,
+    ) -> Result<bool, RejectReason> {
         match self.max_time() {
             Some(max) if t <= max => {
                 if let Some(existing) = self.value_at(t) {
@@ -83,8 +93,16 @@ impl Series {
                 Ok(true)
             }
             _ => {
-                let open = self.chunks.last_mut().expect("a series always has an open chunk");
-                if open.is_full() {
+                let open = self
+                    .chunks
+                    .last_mut()
+                    .expect("a series always has an open chunk");
+                // A chunk never spans a block boundary, so cutting a block
+                // only ever moves whole chunks.
+                if open.is_full()
+                    || (!open.is_empty()
+                        && open.min_time().div_euclid(range) != t.div_euclid(range))
+                {
                     self.chunks.push(XorChunk::default());
                 }
                 self.chunks.last_mut().expect("just pushed").append(t, v);
@@ -116,14 +134,117 @@ impl Series {
 }
 
 /// The head.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Head {
+    /// Block range (ms): chunks are cut at multiples of it.
+    range: i64,
     series: Vec<Series>,
     by_labels: HashMap<Labels, SeriesId>,
     postings: BTreeMap<(Box<str>, Box<str>), Vec<SeriesId>>,
 }
 
+impl Default for Head {
+    fn default() -> Self {
+        Head::new(super::db::DEFAULT_BLOCK_RANGE_MS)
+    }
+}
+
 impl Head {
+    /// An empty head cutting chunks at multiples of `range` ms.
+    pub fn new(range: i64) -> Head {
+        Head {
+            range: range.max(1),
+            series: Vec::new(),
+            by_labels: HashMap::new(),
+            postings: BTreeMap::new(),
+        }
+    }
+
+    /// Earliest and latest sample time in the head.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        let mut span: Option<(i64, i64)> = None;
+        for s in &self.series {
+            let first = s
+                .chunks
+                .iter()
+                .find(|c| !c.is_empty())
+                .map(XorChunk::min_time);
+            let min = match (first, s.ooo.keys().next()) {
+                (Some(a), Some(b)) => Some(a.min(*b)),
+                (a, b) => a.or(b.copied()),
+            };
+            let Some(min) = min else { continue };
+            let max = s.max_time().unwrap_or(min);
+            span = Some(match span {
+                None => (min, max),
+                Some((lo, hi)) => (lo.min(min), hi.max(max)),
+            });
+        }
+        span
+    }
+
+    /// Removes and returns every chunk that ends before `boundary` (and the
+    /// out-of-order samples before it, as an extra chunk), per series.
+    pub fn cut_before(&mut self, boundary: i64) -> Vec<(Labels, Vec<XorChunk>)> {
+        let mut out = Vec::new();
+        for s in &mut self.series {
+            if s.labels.is_empty() {
+                continue;
+            }
+            let mut cut: Vec<XorChunk> = Vec::new();
+            let mut kept: Vec<XorChunk> = Vec::new();
+            for c in s.chunks.drain(..) {
+                if !c.is_empty() && c.max_time() < boundary {
+                    cut.push(c);
+                } else {
+                    kept.push(c);
+                }
+            }
+            if kept.is_empty() {
+                kept.push(XorChunk::default());
+            }
+            s.chunks = kept;
+            let old: Vec<(i64, f64)> = s.ooo.range(..boundary).map(|(t, v)| (*t, *v)).collect();
+            if !old.is_empty() {
+                s.ooo.retain(|t, _| *t >= boundary);
+                let mut c = XorChunk::default();
+                for (t, v) in old {
+                    if c.is_full() {
+                        cut.push(std::mem::take(&mut c));
+                    }
+                    c.append(t, v);
+                }
+                cut.push(c);
+            }
+            if !cut.is_empty() {
+                out.push((s.labels.clone(), cut));
+            }
+        }
+        out
+    }
+
+    /// Every live series with its chunks and out-of-order samples (for a
+    /// write-ahead log checkpoint).
+    pub fn snapshot(
+        &self,
+    ) -> impl Iterator<Item = (SeriesId, &Labels, &[XorChunk], &BTreeMap<i64, f64>)> {
+        self.series
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.labels.is_empty())
+            .map(|(i, s)| (i as SeriesId, &s.labels, s.chunks.as_slice(), &s.ooo))
+    }
+
+    /// Restores a chunk of series `id` from a checkpoint, in order.
+    pub fn restore_chunk(&mut self, id: SeriesId, chunk: XorChunk) {
+        if let Some(s) = self.series.get_mut(id as usize) {
+            if s.chunks.last().is_some_and(XorChunk::is_empty) {
+                s.chunks.pop();
+            }
+            s.chunks.push(chunk);
+        }
+    }
+
     /// The id of `labels`, creating the series if new. Returns (id, created).
     pub fn get_or_create(&mut self, labels: &Labels) -> (SeriesId, bool) {
         if let Some(id) = self.by_labels.get(labels) {
@@ -145,15 +266,25 @@ impl Head {
             self.series.push(Series::new(Labels::default()));
         }
         for (n, v) in labels.iter() {
-            self.postings.entry((n.into(), v.into())).or_default().push(id);
+            self.postings
+                .entry((n.into(), v.into()))
+                .or_default()
+                .push(id);
         }
         self.by_labels.insert(labels.clone(), id);
         self.series[id as usize] = Series::new(labels);
     }
 
     /// Appends one sample to series `id`. `Ok(false)`: an identical duplicate.
-    pub fn append(&mut self, id: SeriesId, t: i64, v: f64, ooo_window: i64) -> Result<bool, RejectReason> {
-        self.series[id as usize].append(t, v, ooo_window)
+    pub fn append(
+        &mut self,
+        id: SeriesId,
+        t: i64,
+        v: f64,
+        ooo_window: i64,
+    ) -> Result<bool, RejectReason> {
+        let range = self.range;
+        self.series[id as usize].append(t, v, ooo_window, range)
     }
 
     /// Number of series.
@@ -171,7 +302,10 @@ impl Head {
         // Start from the most selective equality matcher's postings when there
         // is one; otherwise from the metric-name postings or all series.
         let mut candidates: Option<Vec<SeriesId>> = None;
-        for m in matchers.iter().filter(|m| matches!(m.op, super::matcher::MatchOp::Equal) && !m.value.is_empty()) {
+        for m in matchers
+            .iter()
+            .filter(|m| matches!(m.op, super::matcher::MatchOp::Equal) && !m.value.is_empty())
+        {
             let ids = self
                 .postings
                 .get(&(Box::from(m.name.as_str()), Box::from(m.value.as_str())))
@@ -183,13 +317,21 @@ impl Head {
             });
         }
         let candidates = candidates.unwrap_or_else(|| {
-            self.by_labels.values().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+            self.by_labels
+                .values()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
         });
         candidates
             .into_iter()
             .filter(|id| {
                 let labels = &self.series[*id as usize].labels;
-                !labels.is_empty() && matchers.iter().all(|m| m.matches(labels.get(&m.name).unwrap_or("")))
+                !labels.is_empty()
+                    && matchers
+                        .iter()
+                        .all(|m| m.matches(labels.get(&m.name).unwrap_or("")))
             })
             .collect()
     }
@@ -245,11 +387,46 @@ mod tests {
         assert_eq!(head.series(a).unwrap().samples(10_000, 20_000).len(), 11);
         assert_eq!(head.select(&[Matcher::equal("__name__", "up")]), vec![a, b]);
         assert_eq!(head.select(&[Matcher::equal("job", "node")]), vec![a, c]);
-        assert_eq!(head.select(&[Matcher::equal("__name__", "up"), Matcher::new("job", "!=", "node").unwrap()]), vec![b]);
-        assert_eq!(head.select(&[Matcher::new("__name__", "=~", "up|load1").unwrap(), Matcher::new("job", "=~", "n.*").unwrap()]), vec![a, c]);
+        assert_eq!(
+            head.select(&[
+                Matcher::equal("__name__", "up"),
+                Matcher::new("job", "!=", "node").unwrap()
+            ]),
+            vec![b]
+        );
+        assert_eq!(
+            head.select(&[
+                Matcher::new("__name__", "=~", "up|load1").unwrap(),
+                Matcher::new("job", "=~", "n.*").unwrap()
+            ]),
+            vec![a, c]
+        );
         assert!(head.select(&[Matcher::equal("missing", "x")]).is_empty());
         assert_eq!(head.select(&[Matcher::equal("missing", "")]).len(), 3);
         assert_eq!(head.metric_names(), vec!["load1", "up"]);
+    }
+
+    #[test]
+    fn cutting_moves_whole_chunks_before_the_boundary() {
+        let mut head = Head::new(10_000);
+        let (id, _) = head.get_or_create(&labels("x", "j"));
+        for t in (0..35_000).step_by(1000) {
+            head.append(id, t, t as f64, 5_000).unwrap();
+        }
+        head.append(id, 1_500, 0.15, i64::MAX).unwrap();
+        assert_eq!(head.time_span(), Some((0, 34_000)));
+        let cut = head.cut_before(20_000);
+        assert_eq!(cut.len(), 1);
+        let moved: usize = cut[0].1.iter().map(XorChunk::len).sum();
+        assert_eq!(
+            moved, 21,
+            "20 in-order samples before 20s and one out-of-order"
+        );
+        assert!(cut[0].1.iter().all(|c| c.max_time() < 20_000));
+        let left = head.series(id).unwrap().samples(0, i64::MAX);
+        assert_eq!(left.first(), Some(&(20_000, 20_000.0)));
+        assert_eq!(left.len(), 15);
+        assert_eq!(head.time_span(), Some((20_000, 34_000)));
     }
 
     #[test]
@@ -258,13 +435,28 @@ mod tests {
         let (id, _) = head.get_or_create(&labels("x", "j"));
         head.append(id, 100_000, 1.0, 60_000).unwrap();
         head.append(id, 50_000, 0.5, 60_000).unwrap();
-        assert_eq!(head.append(id, 30_000, 0.3, 60_000), Err(RejectReason::OutOfBounds));
+        assert_eq!(
+            head.append(id, 30_000, 0.3, 60_000),
+            Err(RejectReason::OutOfBounds)
+        );
         assert_eq!(head.append(id, 100_000, 1.0, 60_000), Ok(false));
-        assert_eq!(head.append(id, 100_000, 2.0, 60_000), Err(RejectReason::DuplicateTimestamp));
-        assert_eq!(head.append(id, 50_000, 9.0, 60_000), Err(RejectReason::DuplicateTimestamp));
+        assert_eq!(
+            head.append(id, 100_000, 2.0, 60_000),
+            Err(RejectReason::DuplicateTimestamp)
+        );
+        assert_eq!(
+            head.append(id, 50_000, 9.0, 60_000),
+            Err(RejectReason::DuplicateTimestamp)
+        );
         head.append(id, 110_000, 1.1, 60_000).unwrap();
-        assert_eq!(head.series(id).unwrap().samples(0, i64::MAX), vec![(50_000, 0.5), (100_000, 1.0), (110_000, 1.1)]);
+        assert_eq!(
+            head.series(id).unwrap().samples(0, i64::MAX),
+            vec![(50_000, 0.5), (100_000, 1.0), (110_000, 1.1)]
+        );
         // Without a window, anything older than the newest sample is rejected.
-        assert_eq!(head.append(id, 105_000, 1.0, 0), Err(RejectReason::OutOfBounds));
+        assert_eq!(
+            head.append(id, 105_000, 1.0, 0),
+            Err(RejectReason::OutOfBounds)
+        );
     }
 }

@@ -45,7 +45,9 @@ pub fn valid_metric_name(name: &str) -> bool {
 impl Labels {
     /// Builds a validated set from pairs in any order. Empty values are
     /// dropped (an empty label is the same as no label in Prometheus).
-    pub fn new<N: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (N, V)>) -> Result<Labels, LabelError> {
+    pub fn new<N: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+    ) -> Result<Labels, LabelError> {
         let mut v: Vec<(Box<str>, Box<str>)> = pairs
             .into_iter()
             .filter(|(_, value)| !value.as_ref().is_empty())
@@ -129,12 +131,24 @@ mod tests {
     #[test]
     fn sorts_validates_and_drops_empty_values() {
         let l = Labels::new([("job", "node"), ("__name__", "up"), ("empty", "")]).unwrap();
-        assert_eq!(l.iter().collect::<Vec<_>>(), vec![("__name__", "up"), ("job", "node")]);
+        assert_eq!(
+            l.iter().collect::<Vec<_>>(),
+            vec![("__name__", "up"), ("job", "node")]
+        );
         assert_eq!(l.get("job"), Some("node"));
         assert_eq!(l.to_string(), "up{job=\"node\"}");
-        assert_eq!(Labels::new([("__name__", "a"), ("x", "1"), ("x", "2")]), Err(LabelError::Duplicate("x".into())));
-        assert!(matches!(Labels::new([("__name__", "a"), ("1x", "1")]), Err(LabelError::InvalidName(_))));
-        assert!(matches!(Labels::new([("__name__", "a-b")]), Err(LabelError::InvalidMetricName(_))));
+        assert_eq!(
+            Labels::new([("__name__", "a"), ("x", "1"), ("x", "2")]),
+            Err(LabelError::Duplicate("x".into()))
+        );
+        assert!(matches!(
+            Labels::new([("__name__", "a"), ("1x", "1")]),
+            Err(LabelError::InvalidName(_))
+        ));
+        assert!(matches!(
+            Labels::new([("__name__", "a-b")]),
+            Err(LabelError::InvalidMetricName(_))
+        ));
         assert_eq!(Labels::new([("job", "x")]), Err(LabelError::MissingName));
         assert!(Labels::new([("__name__", "ns:rule_total"), ("_x9", "v")]).is_ok());
     }

@@ -39,7 +39,10 @@ impl Matcher {
 
     /// A matcher from its parts; `op` is `=`, `!=`, `=~` or `!~`.
     pub fn new(name: &str, op: &str, value: &str) -> Result<Matcher, String> {
-        let anchored = || Regex::new(&format!("^(?:{value})$")).map_err(|e| format!("invalid regex {value:?}: {e}"));
+        let anchored = || {
+            Regex::new(&format!("^(?:{value})$"))
+                .map_err(|e| format!("invalid regex {value:?}: {e}"))
+        };
         let op = match op {
             "=" => MatchOp::Equal,
             "!=" => MatchOp::NotEqual,

@@ -13,6 +13,7 @@
 //! retention.
 
 mod bits;
+pub mod block;
 pub mod chunk;
 pub mod db;
 pub mod head;

@@ -50,11 +50,20 @@ pub struct TargetLabels {
     pub instance: String,
 }
 
-fn series_labels(name: &str, metric: &[(String, String)], extra: Option<(&str, String)>, target: &TargetLabels) -> Result<Labels, LabelError> {
+fn series_labels(
+    name: &str,
+    metric: &[(String, String)],
+    extra: Option<(&str, String)>,
+    target: &TargetLabels,
+) -> Result<Labels, LabelError> {
     let mut pairs: Vec<(String, String)> = Vec::with_capacity(metric.len() + 4);
     pairs.push((METRIC_NAME.into(), name.into()));
     for (n, v) in metric {
-        let n = if n == "job" || n == "instance" { format!("exported_{n}") } else { n.clone() };
+        let n = if n == "job" || n == "instance" {
+            format!("exported_{n}")
+        } else {
+            n.clone()
+        };
         pairs.push((n, v.clone()));
     }
     if let Some((n, v)) = extra {
@@ -68,35 +77,81 @@ fn series_labels(name: &str, metric: &[(String, String)], extra: Option<(&str, S
 impl ScrapeState {
     /// Samples for a successful collection at `t` (ms) that took `duration` s.
     /// `series_added` is filled in by the caller after the append.
-    pub fn collected(&mut self, target: &TargetLabels, families: &[MetricFamily], t: i64) -> ScrapeSamples {
+    pub fn collected(
+        &mut self,
+        target: &TargetLabels,
+        families: &[MetricFamily],
+        t: i64,
+    ) -> ScrapeSamples {
         let mut out = ScrapeSamples::default();
-        let push = |out: &mut ScrapeSamples, name: String, labels: &[(String, String)], extra: Option<(&str, String)>, ts: Option<i64>, v: f64| {
+        let push = |out: &mut ScrapeSamples,
+                    name: String,
+                    labels: &[(String, String)],
+                    extra: Option<(&str, String)>,
+                    ts: Option<i64>,
+                    v: f64| {
             out.scraped += 1;
             match series_labels(&name, labels, extra, target) {
-                Ok(labels) => out.samples.push(Sample { labels, t: ts.unwrap_or(t), v }),
+                Ok(labels) => out.samples.push(Sample {
+                    labels,
+                    t: ts.unwrap_or(t),
+                    v,
+                }),
                 Err(e) => out.invalid.push((name, e)),
             }
         };
         for family in families {
             for metric in &family.metrics {
-                let labels: Vec<(String, String)> = metric.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect();
+                let labels: Vec<(String, String)> = metric
+                    .labels
+                    .iter()
+                    .map(|l| (l.name.clone(), l.value.clone()))
+                    .collect();
                 let ts = metric.timestamp_ms;
                 let name = &family.name;
                 match &metric.value {
                     MetricValue::Number(v) => push(&mut out, name.clone(), &labels, None, ts, *v),
                     MetricValue::Histogram(h) => {
                         for b in &h.buckets {
-                            push(&mut out, format!("{name}_bucket"), &labels, Some(("le", format_float(b.upper_bound))), ts, b.cumulative_count);
+                            push(
+                                &mut out,
+                                format!("{name}_bucket"),
+                                &labels,
+                                Some(("le", format_float(b.upper_bound))),
+                                ts,
+                                b.cumulative_count,
+                            );
                         }
                         push(&mut out, format!("{name}_sum"), &labels, None, ts, h.sum);
-                        push(&mut out, format!("{name}_count"), &labels, None, ts, h.count);
+                        push(
+                            &mut out,
+                            format!("{name}_count"),
+                            &labels,
+                            None,
+                            ts,
+                            h.count,
+                        );
                     }
                     MetricValue::Summary(s) => {
                         for q in &s.quantiles {
-                            push(&mut out, name.clone(), &labels, Some(("quantile", format_float(q.quantile))), ts, q.value);
+                            push(
+                                &mut out,
+                                name.clone(),
+                                &labels,
+                                Some(("quantile", format_float(q.quantile))),
+                                ts,
+                                q.value,
+                            );
                         }
                         push(&mut out, format!("{name}_sum"), &labels, None, ts, s.sum);
-                        push(&mut out, format!("{name}_count"), &labels, None, ts, s.count);
+                        push(
+                            &mut out,
+                            format!("{name}_count"),
+                            &labels,
+                            None,
+                            ts,
+                            s.count,
+                        );
                     }
                 }
             }
@@ -127,7 +182,14 @@ impl ScrapeState {
 }
 
 /// The synthetic series Prometheus adds per target.
-pub fn synthetic(target: &TargetLabels, t: i64, up: bool, duration_s: f64, scraped: usize, series_added: usize) -> Vec<Sample> {
+pub fn synthetic(
+    target: &TargetLabels,
+    t: i64,
+    up: bool,
+    duration_s: f64,
+    scraped: usize,
+    series_added: usize,
+) -> Vec<Sample> {
     [
         ("up", if up { 1.0 } else { 0.0 }),
         ("scrape_duration_seconds", duration_s),
@@ -148,7 +210,10 @@ mod tests {
     use crate::runtime::bindings::types::{Bucket, HistogramValue, Label, Metric, MetricKind};
 
     fn target() -> TargetLabels {
-        TargetLabels { job: "api".into(), instance: "10.0.0.1:8000".into() }
+        TargetLabels {
+            job: "api".into(),
+            instance: "10.0.0.1:8000".into(),
+        }
     }
 
     fn gauge(name: &str, labels: &[(&str, &str)], v: f64) -> MetricFamily {
@@ -158,7 +223,13 @@ mod tests {
             unit: String::new(),
             kind: MetricKind::Gauge,
             metrics: vec![Metric {
-                labels: labels.iter().map(|(n, v)| Label { name: n.to_string(), value: v.to_string() }).collect(),
+                labels: labels
+                    .iter()
+                    .map(|(n, v)| Label {
+                        name: n.to_string(),
+                        value: v.to_string(),
+                    })
+                    .collect(),
                 value: MetricValue::Number(v),
                 timestamp_ms: None,
             }],
@@ -173,9 +244,21 @@ mod tests {
             unit: String::new(),
             kind: MetricKind::Histogram,
             metrics: vec![Metric {
-                labels: vec![Label { name: "job".into(), value: "inner".into() }],
+                labels: vec![Label {
+                    name: "job".into(),
+                    value: "inner".into(),
+                }],
                 value: MetricValue::Histogram(HistogramValue {
-                    buckets: vec![Bucket { upper_bound: 0.5, cumulative_count: 3.0 }, Bucket { upper_bound: f64::INFINITY, cumulative_count: 4.0 }],
+                    buckets: vec![
+                        Bucket {
+                            upper_bound: 0.5,
+                            cumulative_count: 3.0,
+                        },
+                        Bucket {
+                            upper_bound: f64::INFINITY,
+                            cumulative_count: 4.0,
+                        },
+                    ],
                     sum: 1.5,
                     count: 4.0,
                 }),
@@ -200,7 +283,11 @@ mod tests {
     #[test]
     fn disappearing_series_get_stale_markers() {
         let mut state = ScrapeState::default();
-        let first = state.collected(&target(), &[gauge("a", &[], 1.0), gauge("b", &[], 2.0)], 1000);
+        let first = state.collected(
+            &target(),
+            &[gauge("a", &[], 1.0), gauge("b", &[], 2.0)],
+            1000,
+        );
         assert_eq!(first.samples.len(), 2);
         let second = state.collected(&target(), &[gauge("a", &[], 1.0)], 2000);
         assert_eq!(second.samples.len(), 2);
@@ -216,11 +303,21 @@ mod tests {
     #[test]
     fn invalid_names_are_reported_not_stored() {
         let mut state = ScrapeState::default();
-        let out = state.collected(&target(), &[gauge("bad-name", &[], 1.0), gauge("ok", &[("1bad", "x")], 1.0)], 1000);
+        let out = state.collected(
+            &target(),
+            &[
+                gauge("bad-name", &[], 1.0),
+                gauge("ok", &[("1bad", "x")], 1.0),
+            ],
+            1000,
+        );
         assert!(out.samples.is_empty());
         assert_eq!(out.invalid.len(), 2);
         let syn = synthetic(&target(), 1000, true, 0.25, 2, 0);
         assert_eq!(syn.len(), 4);
-        assert_eq!(syn[0].labels.to_string(), r#"up{instance="10.0.0.1:8000", job="api"}"#);
+        assert_eq!(
+            syn[0].labels.to_string(),
+            r#"up{instance="10.0.0.1:8000", job="api"}"#
+        );
     }
 }

@@ -4,9 +4,15 @@
 //! log is replayed into the head; a torn or corrupt tail (a crash mid-write)
 //! is cut off with a warning instead of failing the start.
 //!
+//! When the head is cut into a block, the log is checkpointed: the head's
+//! current series and compressed chunks are written to `checkpoint`
+//! (atomically, by rename) and the live log starts empty. Replay reads the
+//! checkpoint, then the live log.
+//!
 //! Record: `len: u32 LE | crc32(type + payload): u32 LE | type: u8 | payload`.
 
-use super::head::SeriesId;
+use super::chunk::XorChunk;
+use super::head::{Head, SeriesId};
 use super::labels::Labels;
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
@@ -14,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 const SERIES: u8 = 1;
 const SAMPLES: u8 = 2;
+const CHUNK: u8 = 3;
 /// Largest record accepted on replay; anything larger is corruption.
 const MAX_RECORD: u32 = 256 << 20;
 
@@ -24,14 +31,18 @@ pub enum WalRecord {
     Series(SeriesId, Labels),
     /// Samples were accepted: (series, t, v).
     Samples(Vec<(SeriesId, i64, f64)>),
+    /// A compressed head chunk of a series (checkpoints only).
+    Chunk(SeriesId, XorChunk),
 }
 
 /// The open log.
 pub struct Wal {
+    dir: PathBuf,
     path: PathBuf,
     file: File,
     buf: Vec<u8>,
     size: u64,
+    checkpoint_size: u64,
 }
 
 fn put_str(buf: &mut Vec<u8>, s: &str) {
@@ -82,98 +93,164 @@ fn decode(kind: u8, payload: &[u8]) -> Option<WalRecord> {
             }
             Some(WalRecord::Samples(samples))
         }
+        CHUNK => {
+            let id = c.u64()?;
+            Some(WalRecord::Chunk(id, XorChunk::from_bytes(c.0)?))
+        }
         _ => None,
     }
 }
 
+fn encode_record(buf: &mut Vec<u8>, kind: u8, payload: &[u8]) {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&[kind]);
+    hasher.update(payload);
+    buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    buf.extend_from_slice(&hasher.finalize().to_le_bytes());
+    buf.push(kind);
+    buf.extend_from_slice(payload);
+}
+
+fn series_payload(id: SeriesId, labels: &Labels) -> Vec<u8> {
+    let mut p = Vec::with_capacity(64);
+    p.extend_from_slice(&id.to_le_bytes());
+    p.extend_from_slice(&(labels.len() as u32).to_le_bytes());
+    for (n, v) in labels.iter() {
+        put_str(&mut p, n);
+        put_str(&mut p, v);
+    }
+    p
+}
+
+fn samples_payload(samples: &[(SeriesId, i64, f64)]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(4 + samples.len() * 24);
+    p.extend_from_slice(&(samples.len() as u32).to_le_bytes());
+    for (id, t, v) in samples {
+        p.extend_from_slice(&id.to_le_bytes());
+        p.extend_from_slice(&t.to_le_bytes());
+        p.extend_from_slice(&v.to_bits().to_le_bytes());
+    }
+    p
+}
+
+/// Replays the records of `file` through `each`; returns the length of its
+/// valid prefix.
+fn replay(file: &mut File, path: &Path, each: &mut dyn FnMut(WalRecord)) -> std::io::Result<u64> {
+    let len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(0))?;
+    let mut reader = BufReader::new(file);
+    let mut good: u64 = 0;
+    let mut header = [0u8; 9];
+    loop {
+        if reader.read_exact(&mut header).is_err() {
+            break;
+        }
+        let size = u32::from_le_bytes(header[..4].try_into().expect("4 bytes"));
+        let crc = u32::from_le_bytes(header[4..8].try_into().expect("4 bytes"));
+        if size > MAX_RECORD || good + 9 + u64::from(size) > len {
+            break;
+        }
+        let mut payload = vec![0u8; size as usize];
+        if reader.read_exact(&mut payload).is_err() {
+            break;
+        }
+        let mut hasher = crc32fast::Hasher::new();
+        hasher.update(&header[8..9]);
+        hasher.update(&payload);
+        if hasher.finalize() != crc {
+            break;
+        }
+        let Some(record) = decode(header[8], &payload) else {
+            break;
+        };
+        each(record);
+        good += 9 + u64::from(size);
+    }
+    if good < len {
+        tracing::warn!(
+            wal = %path.display(),
+            kept_bytes = good,
+            dropped_bytes = len - good,
+            "write-ahead log has a torn or corrupt tail (an interrupted write); truncating it"
+        );
+    }
+    Ok(good)
+}
+
 impl Wal {
-    /// Opens (creating) the log in `dir` and replays it through `each`.
+    /// Opens (creating) the log in `dir` and replays the checkpoint and the
+    /// live log through `each`.
     pub fn open(dir: &Path, mut each: impl FnMut(WalRecord)) -> std::io::Result<Wal> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join("wal");
-        let mut file = OpenOptions::new().read(true).append(true).create(true).open(&path)?;
-        let len = file.metadata()?.len();
-        let mut reader = BufReader::new(&mut file);
-        let mut good: u64 = 0;
-        let mut header = [0u8; 9];
-        loop {
-            if reader.read_exact(&mut header).is_err() {
-                break;
-            }
-            let size = u32::from_le_bytes(header[..4].try_into().expect("4 bytes"));
-            let crc = u32::from_le_bytes(header[4..8].try_into().expect("4 bytes"));
-            if size > MAX_RECORD || good + 9 + u64::from(size) > len {
-                break;
-            }
-            let mut payload = vec![0u8; size as usize];
-            if reader.read_exact(&mut payload).is_err() {
-                break;
-            }
-            let mut hasher = crc32fast::Hasher::new();
-            hasher.update(&header[8..9]);
-            hasher.update(&payload);
-            if hasher.finalize() != crc {
-                break;
-            }
-            let Some(record) = decode(header[8], &payload) else { break };
-            each(record);
-            good += 9 + u64::from(size);
+        let checkpoint = dir.join("checkpoint");
+        let mut checkpoint_size = 0;
+        if let Ok(mut file) = File::open(&checkpoint) {
+            checkpoint_size = replay(&mut file, &checkpoint, &mut each)?;
         }
-        drop(reader);
-        if good < len {
-            tracing::warn!(
-                wal = %path.display(),
-                kept_bytes = good,
-                dropped_bytes = len - good,
-                "write-ahead log has a torn or corrupt tail (an interrupted write); truncating it"
-            );
+        let path = dir.join("wal");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)?;
+        let good = replay(&mut file, &path, &mut each)?;
+        if good < file.metadata()?.len() {
             file.set_len(good)?;
             file.sync_all()?;
         }
         file.seek(SeekFrom::End(0))?;
         Ok(Wal {
+            dir: dir.to_path_buf(),
             path,
             file,
             buf: Vec::new(),
             size: good,
+            checkpoint_size,
         })
     }
 
-    fn record(&mut self, kind: u8, payload: &[u8]) {
-        let mut hasher = crc32fast::Hasher::new();
-        hasher.update(&[kind]);
-        hasher.update(payload);
-        self.buf.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        self.buf.extend_from_slice(&hasher.finalize().to_le_bytes());
-        self.buf.push(kind);
-        self.buf.extend_from_slice(payload);
+    /// Replaces everything logged so far by the head's current state, then
+    /// empties the live log. Call with appends excluded (under the same lock).
+    pub fn checkpoint(&mut self, head: &Head) -> std::io::Result<()> {
+        self.commit()?;
+        let mut out = Vec::new();
+        for (id, labels, chunks, ooo) in head.snapshot() {
+            encode_record(&mut out, SERIES, &series_payload(id, labels));
+            for c in chunks.iter().filter(|c| !c.is_empty()) {
+                let mut p = id.to_le_bytes().to_vec();
+                p.extend_from_slice(&c.to_bytes());
+                encode_record(&mut out, CHUNK, &p);
+            }
+            if !ooo.is_empty() {
+                let samples: Vec<(SeriesId, i64, f64)> =
+                    ooo.iter().map(|(t, v)| (id, *t, *v)).collect();
+                encode_record(&mut out, SAMPLES, &samples_payload(&samples));
+            }
+        }
+        let tmp = self.dir.join("checkpoint.tmp");
+        let mut f = File::create(&tmp)?;
+        f.write_all(&out)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, self.dir.join("checkpoint"))?;
+        File::open(&self.dir)?.sync_all()?;
+        self.file.set_len(0)?;
+        self.file.sync_all()?;
+        self.file.seek(SeekFrom::End(0))?;
+        self.size = 0;
+        self.checkpoint_size = out.len() as u64;
+        Ok(())
     }
 
     /// Buffers a series record.
     pub fn log_series(&mut self, id: SeriesId, labels: &Labels) {
-        let mut p = Vec::with_capacity(64);
-        p.extend_from_slice(&id.to_le_bytes());
-        p.extend_from_slice(&(labels.len() as u32).to_le_bytes());
-        for (n, v) in labels.iter() {
-            put_str(&mut p, n);
-            put_str(&mut p, v);
-        }
-        self.record(SERIES, &p);
+        encode_record(&mut self.buf, SERIES, &series_payload(id, labels));
     }
 
     /// Buffers a samples record.
     pub fn log_samples(&mut self, samples: &[(SeriesId, i64, f64)]) {
-        if samples.is_empty() {
-            return;
+        if !samples.is_empty() {
+            encode_record(&mut self.buf, SAMPLES, &samples_payload(samples));
         }
-        let mut p = Vec::with_capacity(4 + samples.len() * 24);
-        p.extend_from_slice(&(samples.len() as u32).to_le_bytes());
-        for (id, t, v) in samples {
-            p.extend_from_slice(&id.to_le_bytes());
-            p.extend_from_slice(&t.to_le_bytes());
-            p.extend_from_slice(&v.to_bits().to_le_bytes());
-        }
-        self.record(SAMPLES, &p);
     }
 
     /// Writes the buffered records and syncs them to disk.
@@ -188,9 +265,9 @@ impl Wal {
         Ok(())
     }
 
-    /// Bytes on disk.
+    /// Bytes on disk (checkpoint and live log).
     pub fn size(&self) -> u64 {
-        self.size
+        self.size + self.checkpoint_size
     }
 
     /// The log file.
@@ -233,6 +310,45 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_checkpoint_replaces_the_log_with_the_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut head = Head::new(1_000_000);
+        let mut wal = Wal::open(dir.path(), |_| {}).unwrap();
+        let (id, _) = head.get_or_create(&labels("a"));
+        wal.log_series(id, &labels("a"));
+        for t in 0..200 {
+            head.append(id, t * 1000, t as f64, 0).unwrap();
+            wal.log_samples(&[(id, t * 1000, t as f64)]);
+        }
+        wal.commit().unwrap();
+        let before = wal.size();
+        wal.checkpoint(&head).unwrap();
+        assert!(
+            wal.size() < before / 4,
+            "compressed chunks: {} vs {before}",
+            wal.size()
+        );
+        wal.log_samples(&[(id, 500_000, 5.0)]);
+        wal.commit().unwrap();
+        drop(wal);
+        let mut replayed = Head::new(1_000_000);
+        Wal::open(dir.path(), |r| match r {
+            WalRecord::Series(id, l) => replayed.insert(id, l),
+            WalRecord::Chunk(id, c) => replayed.restore_chunk(id, c),
+            WalRecord::Samples(s) => {
+                for (id, t, v) in s {
+                    replayed.append(id, t, v, i64::MAX).unwrap();
+                }
+            }
+        })
+        .unwrap();
+        let samples = replayed.series(id).unwrap().samples(0, i64::MAX);
+        assert_eq!(samples.len(), 201);
+        assert_eq!(samples[199], (199_000, 199.0));
+        assert_eq!(samples[200], (500_000, 5.0));
     }
 
     #[test]

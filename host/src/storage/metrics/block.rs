@@ -1,0 +1,411 @@
+//! Immutable on-disk blocks: the head's older chunks, written once and never
+//! changed. A block is a directory holding
+//!
+//! - `chunks`: the compressed chunks back to back,
+//! - `index`: every series' labels and its chunk references, with a CRC32,
+//! - `meta.json`: time range, level, counts.
+//!
+//! It is written under a temporary name, synced, then renamed, so a crash
+//! never leaves half a block. Reads load the index and fetch chunks with
+//! positioned reads.
+
+use super::chunk::XorChunk;
+use super::labels::Labels;
+use super::matcher::Matcher;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// A block's `meta.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockMeta {
+    /// Directory name.
+    pub id: String,
+    /// Earliest sample (ms, inclusive).
+    pub min_t: i64,
+    /// Latest sample (ms, inclusive).
+    pub max_t: i64,
+    /// 1 for blocks cut from the head, +1 per compaction.
+    pub level: u32,
+    /// Series count.
+    pub series: u64,
+    /// Sample count.
+    pub samples: u64,
+}
+
+/// Where one chunk lives in the `chunks` file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ChunkRef {
+    min_t: i64,
+    max_t: i64,
+    offset: u64,
+    len: u32,
+}
+
+#[derive(Debug)]
+struct BlockSeries {
+    labels: Labels,
+    chunks: Vec<ChunkRef>,
+}
+
+/// An open block.
+#[derive(Debug)]
+pub struct Block {
+    dir: PathBuf,
+    meta: BlockMeta,
+    series: Vec<BlockSeries>,
+    chunks: File,
+    bytes: u64,
+}
+
+/// One series' chunks, for writing.
+pub type SeriesChunks = (Labels, Vec<XorChunk>);
+
+fn put_str(buf: &mut Vec<u8>, s: &str) {
+    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    buf.extend_from_slice(s.as_bytes());
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+fn corrupt(dir: &Path, what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("block {}: {what}", dir.display()),
+    )
+}
+
+/// Writes a block of `series` into `parent`; returns it open.
+pub fn write_block(parent: &Path, level: u32, series: Vec<SeriesChunks>) -> std::io::Result<Block> {
+    let (mut min_t, mut max_t, mut samples) = (i64::MAX, i64::MIN, 0u64);
+    let mut chunk_bytes: Vec<u8> = Vec::new();
+    let mut index: Vec<u8> = Vec::new();
+    let series: Vec<SeriesChunks> = series
+        .into_iter()
+        .filter(|(_, c)| c.iter().any(|c| !c.is_empty()))
+        .collect();
+    index.extend_from_slice(&(series.len() as u32).to_le_bytes());
+    for (labels, chunks) in &series {
+        index.extend_from_slice(&(labels.len() as u32).to_le_bytes());
+        for (n, v) in labels.iter() {
+            put_str(&mut index, n);
+            put_str(&mut index, v);
+        }
+        let chunks: Vec<&XorChunk> = chunks.iter().filter(|c| !c.is_empty()).collect();
+        index.extend_from_slice(&(chunks.len() as u32).to_le_bytes());
+        for c in chunks {
+            let bytes = c.to_bytes();
+            min_t = min_t.min(c.min_time());
+            max_t = max_t.max(c.max_time());
+            samples += c.len() as u64;
+            index.extend_from_slice(&c.min_time().to_le_bytes());
+            index.extend_from_slice(&c.max_time().to_le_bytes());
+            index.extend_from_slice(&(chunk_bytes.len() as u64).to_le_bytes());
+            index.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            chunk_bytes.extend_from_slice(&bytes);
+        }
+    }
+    let crc = crc32fast::hash(&index);
+    index.extend_from_slice(&crc.to_le_bytes());
+
+    let id = format!("{:016x}-{:016x}-{level}", min_t as u64, max_t as u64);
+    let meta = BlockMeta {
+        id: id.clone(),
+        min_t,
+        max_t,
+        level,
+        series: series.len() as u64,
+        samples,
+    };
+    std::fs::create_dir_all(parent)?;
+    let tmp = parent.join(format!("{id}.tmp"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)?;
+    for (name, data) in [
+        ("chunks", chunk_bytes),
+        ("index", index),
+        (
+            "meta.json",
+            serde_json::to_vec_pretty(&meta).map_err(std::io::Error::other)?,
+        ),
+    ] {
+        let mut f = File::create(tmp.join(name))?;
+        f.write_all(&data)?;
+        f.sync_all()?;
+    }
+    sync_dir(&tmp)?;
+    let dir = parent.join(&id);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::rename(&tmp, &dir)?;
+    sync_dir(parent)?;
+    Block::open(&dir)
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        if self.data.len() < n {
+            return None;
+        }
+        let (head, rest) = self.data.split_at(n);
+        self.data = rest;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+}
+
+impl Block {
+    /// Opens the block in `dir`.
+    pub fn open(dir: &Path) -> std::io::Result<Block> {
+        let meta: BlockMeta = serde_json::from_slice(&std::fs::read(dir.join("meta.json"))?)
+            .map_err(|e| corrupt(dir, &format!("meta.json: {e}")))?;
+        let index = std::fs::read(dir.join("index"))?;
+        if index.len() < 4 {
+            return Err(corrupt(dir, "index too short"));
+        }
+        let (body, crc) = index.split_at(index.len() - 4);
+        if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().expect("4 bytes")) {
+            return Err(corrupt(dir, "index checksum mismatch"));
+        }
+        let mut r = Reader { data: body };
+        let parse = |r: &mut Reader<'_>| -> Option<Vec<BlockSeries>> {
+            let n = r.u32()? as usize;
+            let mut series = Vec::with_capacity(n.min(1 << 20));
+            for _ in 0..n {
+                let nl = r.u32()? as usize;
+                let mut pairs = Vec::with_capacity(nl.min(256));
+                for _ in 0..nl {
+                    pairs.push((r.str()?, r.str()?));
+                }
+                let nc = r.u32()? as usize;
+                let mut chunks = Vec::with_capacity(nc.min(1 << 16));
+                for _ in 0..nc {
+                    chunks.push(ChunkRef {
+                        min_t: r.u64()? as i64,
+                        max_t: r.u64()? as i64,
+                        offset: r.u64()?,
+                        len: r.u32()?,
+                    });
+                }
+                series.push(BlockSeries {
+                    labels: Labels::new(pairs).ok()?,
+                    chunks,
+                });
+            }
+            Some(series)
+        };
+        let series = parse(&mut r).ok_or_else(|| corrupt(dir, "malformed index"))?;
+        let chunks = File::open(dir.join("chunks"))?;
+        let bytes = ["chunks", "index", "meta.json"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        Ok(Block {
+            dir: dir.to_path_buf(),
+            meta,
+            series,
+            chunks,
+            bytes,
+        })
+    }
+
+    /// Its metadata.
+    pub fn meta(&self) -> &BlockMeta {
+        &self.meta
+    }
+
+    /// Its directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes on disk.
+    pub fn size(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Indexes of the series matching every matcher.
+    pub fn select(&self, matchers: &[Matcher]) -> Vec<usize> {
+        (0..self.series.len())
+            .filter(|&i| {
+                let labels = &self.series[i].labels;
+                matchers
+                    .iter()
+                    .all(|m| m.matches(labels.get(&m.name).unwrap_or("")))
+            })
+            .collect()
+    }
+
+    /// The labels of series `i`.
+    pub fn labels(&self, i: usize) -> &Labels {
+        &self.series[i].labels
+    }
+
+    fn read_chunk(&self, r: &ChunkRef) -> std::io::Result<XorChunk> {
+        let mut buf = vec![0u8; r.len as usize];
+        self.chunks.read_exact_at(&mut buf, r.offset)?;
+        XorChunk::from_bytes(&buf).ok_or_else(|| corrupt(&self.dir, "undecodable chunk"))
+    }
+
+    /// The chunks of series `i` (all of them, for compaction).
+    pub fn chunks(&self, i: usize) -> std::io::Result<Vec<XorChunk>> {
+        self.series[i]
+            .chunks
+            .iter()
+            .map(|r| self.read_chunk(r))
+            .collect()
+    }
+
+    /// Samples of series `i` in `[start, end]`.
+    pub fn samples(&self, i: usize, start: i64, end: i64) -> std::io::Result<Vec<(i64, f64)>> {
+        let mut out = Vec::new();
+        for r in self.series[i]
+            .chunks
+            .iter()
+            .filter(|r| r.max_t >= start && r.min_t <= end)
+        {
+            out.extend(
+                self.read_chunk(r)?
+                    .iter()
+                    .filter(|(t, _)| *t >= start && *t <= end),
+            );
+        }
+        out.sort_by_key(|(t, _)| *t);
+        Ok(out)
+    }
+}
+
+/// Opens every block under `parent`, removing leftovers of interrupted writes.
+pub fn open_all(parent: &Path) -> std::io::Result<Vec<Block>> {
+    let mut blocks = Vec::new();
+    let entries = match std::fs::read_dir(parent) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(blocks),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path
+            .extension()
+            .is_some_and(|e| e == "tmp" || e == "deleting")
+        {
+            let _ = std::fs::remove_dir_all(&path);
+            continue;
+        }
+        if path.is_dir() {
+            match Block::open(&path) {
+                Ok(b) => blocks.push(b),
+                Err(e) => {
+                    tracing::error!(block = %path.display(), error = %e, "skipping unreadable block")
+                }
+            }
+        }
+    }
+    blocks.sort_by_key(|b| (b.meta.min_t, b.meta.max_t));
+    Ok(blocks)
+}
+
+/// Removes a block directory (renamed first so a crash cannot leave half of one).
+pub fn delete(block: &Block) -> std::io::Result<()> {
+    let doomed = block.dir.with_extension("deleting");
+    std::fs::rename(&block.dir, &doomed)?;
+    std::fs::remove_dir_all(&doomed)
+}
+
+/// Merges series with equal labels across `sources`, in label order.
+pub fn merge_series(sources: Vec<Vec<SeriesChunks>>) -> Vec<SeriesChunks> {
+    let mut merged: BTreeMap<Labels, Vec<XorChunk>> = BTreeMap::new();
+    for source in sources {
+        for (labels, chunks) in source {
+            merged.entry(labels).or_default().extend(chunks);
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(l, mut c)| {
+            c.sort_by_key(XorChunk::min_time);
+            (l, c)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(samples: &[(i64, f64)]) -> XorChunk {
+        let mut c = XorChunk::default();
+        for &(t, v) in samples {
+            c.append(t, v);
+        }
+        c
+    }
+
+    #[test]
+    fn writes_reads_and_selects() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Labels::new([("__name__", "up"), ("job", "a")]).unwrap();
+        let b = Labels::new([("__name__", "up"), ("job", "b")]).unwrap();
+        let block = write_block(
+            dir.path(),
+            1,
+            vec![
+                (
+                    a.clone(),
+                    vec![chunk(&[(1000, 1.0), (2000, 2.0)]), chunk(&[(3000, 3.0)])],
+                ),
+                (b.clone(), vec![chunk(&[(1500, 5.0)])]),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (block.meta().min_t, block.meta().max_t, block.meta().samples),
+            (1000, 3000, 4)
+        );
+        let reopened = open_all(dir.path()).unwrap();
+        assert_eq!(reopened.len(), 1);
+        let blk = &reopened[0];
+        let ids = blk.select(&[Matcher::equal("job", "a")]);
+        assert_eq!(ids.len(), 1);
+        assert_eq!(blk.labels(ids[0]), &a);
+        assert_eq!(
+            blk.samples(ids[0], 1500, 3000).unwrap(),
+            vec![(2000, 2.0), (3000, 3.0)]
+        );
+        delete(blk).unwrap();
+        assert!(open_all(dir.path()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_corrupt_index_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Labels::new([("__name__", "up")]).unwrap();
+        let block = write_block(dir.path(), 1, vec![(a, vec![chunk(&[(1, 1.0)])])]).unwrap();
+        let index = block.dir().join("index");
+        let mut bytes = std::fs::read(&index).unwrap();
+        bytes[5] ^= 0xff;
+        std::fs::write(&index, bytes).unwrap();
+        assert!(Block::open(block.dir()).is_err());
+        assert!(open_all(dir.path()).unwrap().is_empty());
+    }
+}
