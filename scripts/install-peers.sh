@@ -2,7 +2,7 @@
 # Installs the real peers the end-to-end tests run beside Watchpost, from
 # Debian's packages, when they are missing. Needs root (or sudo).
 set -euo pipefail
-packages=(prometheus prometheus-node-exporter)
+packages=(prometheus prometheus-node-exporter victoria-metrics)
 need=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

@@ -4,7 +4,8 @@
 //! configuration keeps running. Unchanged plugins (same entry, same bytes)
 //! keep their instance and schedule untouched.
 
-use crate::ingest::ExporterSink;
+use crate::forward::Forwarder;
+use crate::ingest::{ExporterSink, Pipeline};
 use crate::manifest::{Manifest, PluginSpec};
 use crate::runtime::{PluginHandle, PluginHealth, Runtime, StateStore, content_hash, plugin_bytes};
 use crate::scheduler::{self, Sinks};
@@ -57,6 +58,8 @@ pub struct App {
     pub telemetry: Arc<SelfMetrics>,
     /// The metrics store.
     pub metrics: Arc<MetricsDb>,
+    /// The write path (store + forwarders).
+    pub pipeline: Arc<Pipeline>,
     exporters: Arc<ExporterSink>,
     ready: AtomicBool,
     last_reload: std::sync::Mutex<Option<ReloadStatus>>,
@@ -95,8 +98,21 @@ impl App {
                 .map_err(|e| anyhow::anyhow!("cannot open the metrics store: {e}"))?,
         );
         telemetry.head(metrics.series_count() as u64, metrics.wal_size());
-        let exporters = Arc::new(ExporterSink::new(
+        let mut forwarders = Vec::new();
+        for spec in &manifest.forwards {
+            forwarders.push(Forwarder::start(
+                spec.clone(),
+                &manifest.storage.data_dir.join("forward"),
+                Arc::clone(&telemetry),
+            )?);
+        }
+        let pipeline = Arc::new(Pipeline::new(
             Arc::clone(&metrics),
+            forwarders,
+            Arc::clone(&telemetry),
+        ));
+        let exporters = Arc::new(ExporterSink::new(
+            Arc::clone(&pipeline),
             Arc::clone(&telemetry),
         ));
         let app = Arc::new(App {
@@ -106,6 +122,7 @@ impl App {
             reload_lock: Mutex::new(()),
             telemetry,
             metrics,
+            pipeline,
             exporters,
             ready: AtomicBool::new(false),
             last_reload: std::sync::Mutex::new(None),
@@ -210,6 +227,9 @@ impl App {
                 if old.manifest.storage != manifest.storage {
                     tracing::warn!("[storage] changed; it takes effect after a restart");
                 }
+                if old.manifest.forwards != manifest.forwards {
+                    tracing::warn!("[[forward]] changed; it takes effect after a restart");
+                }
             }
             running
                 .iter()
@@ -286,7 +306,8 @@ impl App {
         }
         for name in old_plugins.keys() {
             if !plugins.contains_key(name) {
-                self.exporters.retire(name, &[]);
+                let (sink, gone) = (Arc::clone(&self.exporters), name.clone());
+                let _ = tokio::task::spawn_blocking(move || sink.retire(&gone, &[])).await;
                 tracing::info!(plugin = %name, "plugin removed");
             }
         }

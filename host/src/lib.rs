@@ -8,10 +8,12 @@
 //! - [`api`]: the HTTP API.
 //! - [`storage`]: embedded stores.
 //! - [`ingest`]: outside data into the stores.
+//! - [`forward`]: remote write on to a cluster, through a disk queue.
 
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod forward;
 pub mod ingest;
 pub mod manifest;
 pub mod reload;

@@ -47,7 +47,8 @@ pub fn spawn(
         if kind == PluginKind::Exporter {
             // Targets this version no longer has go stale.
             let keep: Vec<String> = targets(&handle).into_iter().map(|t| t.address).collect();
-            sinks.exporters.retire(&spec.name, &keep);
+            let (sink, name) = (Arc::clone(&sinks.exporters), spec.name.clone());
+            let _ = tokio::task::spawn_blocking(move || sink.retire(&name, &keep)).await;
         }
         tokio::select! {
             _ = cancel.cancelled() => return,

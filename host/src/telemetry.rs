@@ -59,6 +59,15 @@ pub struct SelfMetrics {
     head_cuts: Counter,
     compactions: Counter,
     retention_deletions: Counter,
+    forwarded: Family<ForwarderLabel, Counter>,
+    forward_failures: Family<ForwarderLabel, Counter>,
+    forward_dropped: Family<ForwarderLabel, Counter>,
+    forward_queue: Family<ForwarderLabel, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ForwarderLabel {
+    forwarder: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -95,6 +104,10 @@ impl SelfMetrics {
         let head_cuts = Counter::default();
         let compactions = Counter::default();
         let retention_deletions = Counter::default();
+        let forwarded = Family::<ForwarderLabel, Counter>::default();
+        let forward_failures = Family::<ForwarderLabel, Counter>::default();
+        let forward_dropped = Family::<ForwarderLabel, Counter>::default();
+        let forward_queue = Family::<ForwarderLabel, Gauge>::default();
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -189,6 +202,26 @@ impl SelfMetrics {
             "Blocks deleted by retention",
             retention_deletions.clone(),
         );
+        registry.register(
+            "watchpost_forward_samples_sent",
+            "Samples delivered to the forwarder's receiver",
+            forwarded.clone(),
+        );
+        registry.register(
+            "watchpost_forward_send_failures",
+            "Failed sends, retried later",
+            forward_failures.clone(),
+        );
+        registry.register(
+            "watchpost_forward_samples_dropped",
+            "Samples the receiver refused (4xx) or that did not fit in the queue",
+            forward_dropped.clone(),
+        );
+        registry.register(
+            "watchpost_forward_queue_bytes",
+            "Bytes queued on disk, not yet delivered",
+            forward_queue.clone(),
+        );
         SelfMetrics {
             registry,
             calls,
@@ -208,7 +241,45 @@ impl SelfMetrics {
             head_cuts,
             compactions,
             retention_deletions,
+            forwarded,
+            forward_failures,
+            forward_dropped,
+            forward_queue,
         }
+    }
+
+    fn forwarder(name: &str) -> ForwarderLabel {
+        ForwarderLabel {
+            forwarder: name.into(),
+        }
+    }
+
+    /// Counts delivered samples.
+    pub fn forwarded(&self, name: &str, n: u64) {
+        self.forwarded
+            .get_or_create(&Self::forwarder(name))
+            .inc_by(n);
+    }
+
+    /// Counts a failed send.
+    pub fn forward_failed(&self, name: &str) {
+        self.forward_failures
+            .get_or_create(&Self::forwarder(name))
+            .inc();
+    }
+
+    /// Counts dropped samples.
+    pub fn forward_dropped(&self, name: &str, n: u64) {
+        self.forward_dropped
+            .get_or_create(&Self::forwarder(name))
+            .inc_by(n);
+    }
+
+    /// Sets the queue depth.
+    pub fn forward_queue(&self, name: &str, bytes: u64) {
+        self.forward_queue
+            .get_or_create(&Self::forwarder(name))
+            .set(bytes as i64);
     }
 
     /// Records a maintenance pass.
@@ -335,6 +406,10 @@ mod tests {
         m.rejected("out_of_bounds", 1);
         m.head(7, 1024);
         m.maintained(1, 2, 3, 4, 5);
+        m.forwarded("vm", 10);
+        m.forward_failed("vm");
+        m.forward_dropped("vm", 2);
+        m.forward_queue("vm", 99);
         let text = m.encode();
         for line in [
             "watchpost_build_info{",
@@ -355,6 +430,10 @@ mod tests {
             "watchpost_tsdb_retention_deletions_total 3",
             "watchpost_tsdb_blocks 4",
             "watchpost_tsdb_blocks_size_bytes 5",
+            "watchpost_forward_samples_sent_total{forwarder=\"vm\"} 10",
+            "watchpost_forward_send_failures_total{forwarder=\"vm\"} 1",
+            "watchpost_forward_samples_dropped_total{forwarder=\"vm\"} 2",
+            "watchpost_forward_queue_bytes{forwarder=\"vm\"} 99",
         ] {
             assert!(text.contains(line), "missing {line:?} in:\n{text}");
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 pub(super) async fn write(State(app): State<Arc<App>>, body: Bytes) -> impl IntoResponse {
     let response = tokio::task::spawn_blocking(move || match remote_write::decode(&body) {
-        Ok(request) => remote_write::store(&app.metrics, &app.telemetry, request),
+        Ok(request) => remote_write::store(&app.pipeline, &app.telemetry, request),
         Err(response) => response,
     })
     .await

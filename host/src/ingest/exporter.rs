@@ -4,9 +4,10 @@
 //! so a plugin that is reloaded keeps its staleness tracking, and a plugin or
 //! target that goes away has its series marked stale.
 
+use super::Pipeline;
 use crate::runtime::bindings::types::MetricFamily;
+use crate::storage::metrics::Sample;
 use crate::storage::metrics::scrape::{ScrapeState, TargetLabels, synthetic};
-use crate::storage::metrics::{MetricsDb, Sample};
 use crate::telemetry::SelfMetrics;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,39 +15,28 @@ use std::time::Duration;
 
 /// Where exporter output goes.
 pub struct ExporterSink {
-    db: Arc<MetricsDb>,
+    pipeline: Arc<Pipeline>,
     telemetry: Arc<SelfMetrics>,
     states: Mutex<HashMap<(String, String), ScrapeState>>,
 }
 
 impl ExporterSink {
-    /// A sink writing into `db`.
-    pub fn new(db: Arc<MetricsDb>, telemetry: Arc<SelfMetrics>) -> ExporterSink {
+    /// A sink writing through `pipeline`.
+    pub fn new(pipeline: Arc<Pipeline>, telemetry: Arc<SelfMetrics>) -> ExporterSink {
         ExporterSink {
-            db,
+            pipeline,
             telemetry,
             states: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The store.
-    pub fn db(&self) -> &Arc<MetricsDb> {
-        &self.db
-    }
-
     fn append(&self, plugin: &str, samples: &[Sample]) -> usize {
-        match self.db.append(samples) {
+        match self.pipeline.append(samples) {
             Ok(outcome) => {
-                self.telemetry.appended(outcome.appended as u64);
-                for (reason, n) in MetricsDb::rejections_by_reason(&outcome) {
-                    self.telemetry.rejected(reason, n);
-                }
                 if !outcome.rejected.is_empty() {
                     let (labels, t, reason) = &outcome.rejected[0];
                     tracing::warn!(plugin, rejected = outcome.rejected.len(), example = %labels, t, reason = reason.as_str(), "samples rejected");
                 }
-                self.telemetry
-                    .head(self.db.series_count() as u64, self.db.wal_size());
                 outcome.series_added
             }
             Err(e) => {

@@ -8,9 +8,10 @@
 //! must not retry a 4xx); `413` past the size limit; `500` when the store
 //! cannot write (retryable).
 
+use super::Pipeline;
 use super::prompb::WriteRequest;
 use crate::storage::metrics::head::RejectReason;
-use crate::storage::metrics::{Labels, MetricsDb, Sample};
+use crate::storage::metrics::{Labels, Sample};
 use crate::telemetry::SelfMetrics;
 use prost::Message;
 use std::fmt::Write;
@@ -63,8 +64,9 @@ pub fn decode(body: &[u8]) -> Result<WriteRequest, WriteResponse> {
         .map_err(|e| WriteResponse::error(400, format!("protobuf: {e}")))
 }
 
-/// Stores `request` into `db`.
-pub fn store(db: &MetricsDb, telemetry: &SelfMetrics, request: WriteRequest) -> WriteResponse {
+/// Stores `request` through `pipeline` (blocking: call it off the async
+/// runtime).
+pub fn store(pipeline: &Pipeline, telemetry: &SelfMetrics, request: WriteRequest) -> WriteResponse {
     let mut samples = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let mut invalid = 0u64;
@@ -101,18 +103,13 @@ pub fn store(db: &MetricsDb, telemetry: &SelfMetrics, request: WriteRequest) -> 
             "{histograms} native histogram samples are not supported yet"
         ));
     }
-    let outcome = match db.append(&samples) {
+    let outcome = match pipeline.append(&samples) {
         Ok(o) => o,
         Err(e) => {
             tracing::error!(error = %e, "remote write: cannot write to the metrics store");
             return WriteResponse::error(500, format!("storage error: {e}"));
         }
     };
-    telemetry.appended(outcome.appended as u64);
-    telemetry.head(db.series_count() as u64, db.wal_size());
-    for (reason, n) in MetricsDb::rejections_by_reason(&outcome) {
-        telemetry.rejected(reason, n);
-    }
     for (labels, t, reason) in &outcome.rejected {
         let what = match reason {
             RejectReason::OutOfBounds => "out of bounds (older than the out-of-order window)",
@@ -144,7 +141,8 @@ pub fn store(db: &MetricsDb, telemetry: &SelfMetrics, request: WriteRequest) -> 
 mod tests {
     use super::*;
     use crate::ingest::prompb::{Label, Sample as PbSample, TimeSeries};
-    use crate::storage::metrics::{DbOptions, Matcher};
+    use crate::storage::metrics::{DbOptions, Matcher, MetricsDb};
+    use std::sync::Arc;
 
     fn series(labels: &[(&str, &str)], samples: &[(i64, f64)]) -> TimeSeries {
         TimeSeries {
@@ -173,8 +171,9 @@ mod tests {
     #[test]
     fn stores_valid_series_and_reports_the_rest() {
         let dir = tempfile::tempdir().unwrap();
-        let db = MetricsDb::open(dir.path(), DbOptions::default()).unwrap();
-        let telemetry = SelfMetrics::new();
+        let db = Arc::new(MetricsDb::open(dir.path(), DbOptions::default()).unwrap());
+        let telemetry = Arc::new(SelfMetrics::new());
+        let pipeline = Pipeline::new(Arc::clone(&db), vec![], Arc::clone(&telemetry));
         let req = WriteRequest {
             timeseries: vec![
                 series(
@@ -190,7 +189,7 @@ mod tests {
             metadata: vec![],
         };
         let decoded = decode(&encode(&req)).unwrap();
-        let resp = store(&db, &telemetry, decoded);
+        let resp = store(&pipeline, &telemetry, decoded);
         assert_eq!(resp.status, 400);
         assert!(resp.body.contains("stored 2 samples"), "{}", resp.body);
         assert!(
@@ -214,14 +213,14 @@ mod tests {
             )],
             metadata: vec![],
         };
-        let resp = store(&db, &telemetry, again);
+        let resp = store(&pipeline, &telemetry, again);
         assert_eq!(resp.status, 400);
         assert!(resp.body.contains("out of bounds"), "{}", resp.body);
         let ok = WriteRequest {
             timeseries: vec![series(&[("__name__", "up"), ("job", "a")], &[(3000, 1.0)])],
             metadata: vec![],
         };
-        assert_eq!(store(&db, &telemetry, ok).status, 204);
+        assert_eq!(store(&pipeline, &telemetry, ok).status, 204);
     }
 
     #[test]

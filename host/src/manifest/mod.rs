@@ -7,6 +7,7 @@ mod interpolate;
 mod raw;
 pub mod units;
 mod validate;
+mod validate_forward;
 
 pub use error::{ManifestError, ManifestErrors, line_column};
 pub use interpolate::interpolate;
@@ -38,6 +39,8 @@ pub struct Manifest {
     pub storage: StorageConfig,
     /// `[[plugin]]` entries in file order.
     pub plugins: Vec<PluginSpec>,
+    /// `[[forward]]` entries.
+    pub forwards: Vec<crate::forward::ForwardSpec>,
 }
 
 /// `[server]`.

@@ -28,6 +28,59 @@ pub struct RawManifest {
     /// One `[[plugin]]` table per plugin.
     #[serde(default, rename = "plugin")]
     pub plugins: Vec<RawPlugin>,
+    /// One `[[forward]]` table per remote-write destination.
+    #[serde(default, rename = "forward")]
+    pub forwards: Vec<RawForward>,
+}
+
+/// `[[forward]]`: send stored samples on to a Prometheus-compatible cluster.
+///
+/// ```toml
+/// [[forward]]
+/// name = "victoria"
+/// url = "http://vm.internal:8428/api/v1/write"
+/// match = ['{job="node"}', 'up']      # default: everything
+/// bearer_token = "${VM_TOKEN}"        # or basic_auth = { username = "...", password = "${PW}" }
+/// headers = { X-Scope-OrgID = "email" }
+/// batch_size = 2000
+/// flush_interval = "1s"
+/// timeout = "30s"
+/// max_queue_size = "1GiB"
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForward {
+    /// Unique name.
+    pub name: Spanned<String>,
+    /// The receiver's remote-write URL (`${VAR}` allowed).
+    pub url: Spanned<String>,
+    /// Series selectors; a sample is forwarded when it matches any.
+    #[serde(default, rename = "match")]
+    pub selectors: Vec<Spanned<String>>,
+    /// Sent as `Authorization: Bearer <token>`.
+    pub bearer_token: Option<Spanned<String>>,
+    /// Sent as `Authorization: Basic ...`.
+    pub basic_auth: Option<Spanned<RawBasicAuth>>,
+    /// Extra headers (`${VAR}` allowed in values).
+    pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    /// Most samples per request; default 2000.
+    pub batch_size: Option<Spanned<u64>>,
+    /// Longest wait before a partial batch goes out; default `1s`.
+    pub flush_interval: Option<Spanned<String>>,
+    /// Request timeout; default `30s`.
+    pub timeout: Option<Spanned<String>>,
+    /// Most undelivered data kept on disk; default `1GiB`.
+    pub max_queue_size: Option<Spanned<String>>,
+}
+
+/// `basic_auth = { username = "...", password = "..." }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBasicAuth {
+    /// User name.
+    pub username: String,
+    /// Password (`${VAR}` allowed).
+    pub password: String,
 }
 
 /// `[server]`.

@@ -22,7 +22,7 @@ const DEFAULT_MEMORY_LIMIT: u64 = 64 << 20;
 const DEFAULT_STATE_LIMIT: u64 = 1 << 20;
 const DEFAULT_RETENTION: Duration = Duration::from_secs(15 * 24 * 3600);
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     file: &'a Path,
     dir: PathBuf,
     source: &'a str,
@@ -30,7 +30,7 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+    pub(super) fn error<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
         self.errors.push(ManifestError::at(
             self.file,
             self.source,
@@ -39,7 +39,15 @@ impl Checker<'_> {
         ));
     }
 
-    fn duration(&mut self, value: &Option<Spanned<String>>, key: &str) -> Option<Duration> {
+    pub(super) fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
+    pub(super) fn duration(
+        &mut self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+    ) -> Option<Duration> {
         let value = value.as_ref()?;
         match parse_duration(value.get_ref()) {
             Ok(d) if d.is_zero() => {
@@ -54,7 +62,7 @@ impl Checker<'_> {
         }
     }
 
-    fn bytes(&mut self, value: &Option<Spanned<String>>, key: &str) -> Option<u64> {
+    pub(super) fn bytes(&mut self, value: &Option<Spanned<String>>, key: &str) -> Option<u64> {
         let value = value.as_ref()?;
         match parse_bytes(value.get_ref()) {
             Ok(b) => Some(b),
@@ -148,6 +156,8 @@ pub(super) fn validate(
         }
     }
 
+    let forwards = super::validate_forward::forwards(&mut c, &raw.forwards, env);
+
     if !c.errors.is_empty() {
         return Err(ManifestErrors(c.errors));
     }
@@ -158,6 +168,7 @@ pub(super) fn validate(
         },
         storage,
         plugins,
+        forwards,
     })
 }
 

@@ -84,6 +84,8 @@ pub struct AppendOutcome {
     pub series_added: usize,
     /// Samples refused, with why.
     pub rejected: Vec<(Labels, i64, RejectReason)>,
+    /// Indexes (into the appended slice) of the samples stored.
+    pub accepted: Vec<usize>,
 }
 
 /// The store.
@@ -147,7 +149,7 @@ impl MetricsDb {
         let mut wal = self.wal.lock().unwrap_or_else(|p| p.into_inner());
         let mut head = self.head.write().unwrap_or_else(|p| p.into_inner());
         let mut logged: Vec<(SeriesId, i64, f64)> = Vec::with_capacity(samples.len());
-        for s in samples {
+        for (i, s) in samples.iter().enumerate() {
             let (id, created) = head.get_or_create(&s.labels);
             if created {
                 wal.log_series(id, &s.labels);
@@ -157,6 +159,7 @@ impl MetricsDb {
                 Ok(true) => {
                     logged.push((id, s.t, s.v));
                     outcome.appended += 1;
+                    outcome.accepted.push(i);
                 }
                 Ok(false) => outcome.duplicates += 1,
                 Err(reason) => outcome.rejected.push((s.labels.clone(), s.t, reason)),
