@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Installs the real peers the end-to-end tests run beside Watchpost, from
-# Debian's packages, when they are missing. Needs root (or sudo).
+# Installs the real peers the end-to-end tests run beside Watchpost when they
+# are missing: servers from Debian's packages (needs root or sudo) and the
+# OpenTelemetry Python SDK from PyPI.
 set -euo pipefail
 packages=(prometheus prometheus-node-exporter victoria-metrics)
 need=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
-[ ${#need[@]} -eq 0 ] && exit 0
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+python3 -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http" 2>/dev/null \
+    || python3 -m pip install -q opentelemetry-sdk opentelemetry-exporter-otlp-proto-http

@@ -1,10 +1,12 @@
 //! The HTTP API on one port (axum). Operational endpoints for now:
 //! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`, and
-//! `/api/v0/raw` (raw stored samples), `POST /api/v1/write` (remote write). The
+//! `/api/v0/raw` (raw stored samples), `POST /api/v1/write` (remote write),
+//! `POST /v1/metrics` (OTLP metrics). The
 //! Prometheus, Loki, Jaeger and Alertmanager APIs join this router as their
 //! capabilities land.
 
 mod health;
+mod otlp;
 mod raw;
 mod write;
 
@@ -27,6 +29,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/health", get(health::health))
         .route("/metrics", get(metrics))
         .route("/api/v0/raw", get(raw::raw))
+        .route(
+            "/v1/metrics",
+            post(otlp::metrics).layer(axum::extract::DefaultBodyLimit::max(
+                crate::ingest::otlp_metrics::MAX_BODY + 1,
+            )),
+        )
         .route(
             "/api/v1/write",
             post(write::write).layer(axum::extract::DefaultBodyLimit::max(

@@ -1,7 +1,8 @@
 //! Everything that turns outside data into stored samples: exporter
-//! collections and the Prometheus remote-write receiver (OTLP joins here).
+//! collections, the Prometheus remote-write receiver and OTLP metrics.
 
 mod exporter;
+pub mod otlp_metrics;
 mod pipeline;
 pub mod prompb;
 pub mod remote_write;
