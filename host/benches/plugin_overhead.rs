@@ -46,6 +46,8 @@ fn spec(name: &str, kind: PluginKind, file: PathBuf, config: &str) -> PluginSpec
         memory_limit: 256 << 20,
         state_limit: 1 << 20,
         targets: vec![],
+        relabel: vec![],
+        metric_relabel: vec![],
         capabilities: Capabilities::default(),
         config_json: config.into(),
     }

@@ -8,6 +8,7 @@ use crate::ingest::ExporterSink;
 use crate::runtime::bindings::exporter_api::Target;
 use crate::runtime::bindings::types::Label;
 use crate::runtime::{PluginHandle, PluginKind};
+use crate::storage::metrics::scrape::TargetLabels;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,7 +71,11 @@ pub fn spawn(
     }))
 }
 
-/// The targets of an exporter: manifest `targets`, or one named after it.
+/// The targets of an exporter: manifest `targets` (or one named after the
+/// plugin), after target relabeling as Prometheus does it: the rules see
+/// `__address__` and `job`; a target they drop is not collected; `instance`
+/// defaults to the final `__address__`; labels starting with `__` are removed.
+/// The target's labels are the ones every series it yields carries.
 pub fn targets(handle: &PluginHandle) -> Vec<Target> {
     let spec = handle.loaded.spec();
     let addresses = if spec.targets.is_empty() {
@@ -80,32 +85,62 @@ pub fn targets(handle: &PluginHandle) -> Vec<Target> {
     };
     addresses
         .into_iter()
-        .map(|address| Target {
-            labels: vec![Label {
-                name: "instance".into(),
-                value: address.clone(),
-            }],
-            address,
+        .filter_map(|address| {
+            let initial = vec![
+                ("__address__".to_string(), address),
+                ("job".to_string(), spec.name.clone()),
+            ];
+            let mut labels = crate::relabel::apply(&spec.relabel, initial)?;
+            let address = labels
+                .iter()
+                .find(|(n, _)| n == "__address__")
+                .map(|(_, v)| v.clone())?;
+            if !labels.iter().any(|(n, _)| n == "instance") {
+                labels.push(("instance".into(), address.clone()));
+            }
+            labels.retain(|(n, _)| !n.starts_with("__"));
+            labels.sort();
+            Some(Target {
+                address,
+                labels: labels
+                    .into_iter()
+                    .map(|(name, value)| Label { name, value })
+                    .collect(),
+            })
         })
         .collect()
+}
+
+/// The labels a target's series carry, with the exporter's metric relabeling.
+pub fn target_labels(handle: &PluginHandle, target: &Target) -> TargetLabels {
+    TargetLabels {
+        labels: target
+            .labels
+            .iter()
+            .map(|l| (l.name.clone(), l.value.clone()))
+            .collect(),
+        metric_relabel: std::sync::Arc::from(handle.loaded.spec().metric_relabel.clone()),
+    }
 }
 
 async fn run_exporter(handle: &PluginHandle, sinks: &Sinks) {
     for target in targets(handle) {
         let address = target.address.clone();
+        let labels = target_labels(handle, &target);
         let at = crate::util::now_ms();
         let started = std::time::Instant::now();
         // Failures are logged and counted by the handle; here they become
         // `up 0` and stale markers, as a failed scrape does in Prometheus.
-        match handle.collect(target).await {
-            Ok(families) => {
-                sinks
-                    .exporters
-                    .collected(handle.name(), &address, at, started.elapsed(), &families)
-            }
-            Err(_) => sinks
-                .exporters
-                .failed(handle.name(), &address, at, started.elapsed()),
+        let result = handle.collect(target).await;
+        let took = started.elapsed();
+        // Storing syncs to disk: do it off the async runtime.
+        let (sink, plugin) = (Arc::clone(&sinks.exporters), handle.name().to_string());
+        let stored = tokio::task::spawn_blocking(move || match result {
+            Ok(families) => sink.collected(&plugin, &address, &labels, at, took, &families),
+            Err(_) => sink.failed(&plugin, &address, &labels, at, took),
+        });
+        if let Err(e) = stored.await {
+            tracing::error!(plugin = handle.name(), error = %e, "storing a collection panicked");
         }
     }
 }

@@ -13,3 +13,9 @@ pub fn rfc3339_ms(ms: i64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
     humantime::format_rfc3339_millis(t).to_string()
 }
+
+/// `text` on one line: every run of whitespace becomes one space (for error
+/// messages that must fit a `file:line:col: message` line).
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -94,6 +94,8 @@ pub(super) async fn plugin_run(args: PluginRunArgs) -> anyhow::Result<ExitCode> 
         memory_limit: args.memory_limit,
         state_limit: 1 << 20,
         targets: args.target.clone().into_iter().collect(),
+        relabel: Vec::new(),
+        metric_relabel: Vec::new(),
         capabilities: Capabilities {
             network,
             read_dirs: args.allow_dir.clone(),

@@ -51,20 +51,17 @@ impl ExporterSink {
         &self,
         plugin: &str,
         target: &str,
+        labels: &TargetLabels,
         at: i64,
         took: Duration,
         families: &[MetricFamily],
     ) {
-        let labels = TargetLabels {
-            job: plugin.into(),
-            instance: target.into(),
-        };
         let scrape = {
             let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
             states
                 .entry((plugin.into(), target.into()))
                 .or_default()
-                .collected(&labels, families, at)
+                .collected(labels, families, at)
         };
         for (name, e) in scrape.invalid.iter().take(1) {
             tracing::warn!(plugin, target, metric = %name, error = %e, invalid = scrape.invalid.len(), "exporter returned invalid series");
@@ -77,24 +74,27 @@ impl ExporterSink {
         let added = self.append(plugin, &scrape.samples);
         self.append(
             plugin,
-            &synthetic(&labels, at, true, took.as_secs_f64(), scrape.scraped, added),
+            &synthetic(labels, at, true, took.as_secs_f64(), scrape.scraped, added),
         );
     }
 
     /// Records a failed collection: `up` 0 and stale markers.
-    pub fn failed(&self, plugin: &str, target: &str, at: i64, took: Duration) {
-        let labels = TargetLabels {
-            job: plugin.into(),
-            instance: target.into(),
-        };
+    pub fn failed(
+        &self,
+        plugin: &str,
+        target: &str,
+        labels: &TargetLabels,
+        at: i64,
+        took: Duration,
+    ) {
         let mut samples = {
             let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
             states
                 .entry((plugin.into(), target.into()))
                 .or_default()
-                .failed(at)
+                .failed(labels, at)
         };
-        samples.extend(synthetic(&labels, at, false, took.as_secs_f64(), 0, 0));
+        samples.extend(synthetic(labels, at, false, took.as_secs_f64(), 0, 0));
         self.append(plugin, &samples);
     }
 
@@ -112,11 +112,11 @@ impl ExporterSink {
                 .collect();
             for key in gone {
                 if let Some(mut state) = states.remove(&key) {
-                    samples.extend(state.failed(now));
-                    let target = TargetLabels {
-                        job: key.0.clone(),
-                        instance: key.1.clone(),
-                    };
+                    samples.extend(state.stale_all(now));
+                    let target = state
+                        .target_labels()
+                        .cloned()
+                        .unwrap_or_else(|| TargetLabels::new(&key.0, &key.1));
                     samples.extend(synthetic(&target, now, false, 0.0, 0, 0).into_iter().map(
                         |mut s| {
                             s.v = f64::from_bits(crate::storage::metrics::STALE_NAN);

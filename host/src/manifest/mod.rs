@@ -121,6 +121,10 @@ pub struct PluginSpec {
     pub state_limit: u64,
     /// Exporter targets; empty means one target named after the plugin.
     pub targets: Vec<String>,
+    /// Target relabeling.
+    pub relabel: Vec<crate::relabel::Rule>,
+    /// Metric relabeling.
+    pub metric_relabel: Vec<crate::relabel::Rule>,
     /// Sandbox grants.
     pub capabilities: Capabilities,
     /// `[plugin.config]` as JSON, `${VAR}`s replaced. May hold secrets.

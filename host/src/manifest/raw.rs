@@ -127,6 +127,14 @@ pub struct RawPlugin {
     pub state_limit: Option<Spanned<String>>,
     /// `targets = ["127.0.0.1:9100"]`: exporters collect once per target.
     pub targets: Option<Vec<Spanned<String>>>,
+    /// `[[plugin.relabel]]`: target relabeling (exporters), Prometheus'
+    /// `relabel_configs`.
+    #[serde(default)]
+    pub relabel: Vec<Spanned<crate::relabel::RawRule>>,
+    /// `[[plugin.metric_relabel]]`: applied to every collected series,
+    /// Prometheus' `metric_relabel_configs`.
+    #[serde(default)]
+    pub metric_relabel: Vec<Spanned<crate::relabel::RawRule>>,
     /// `[plugin.capabilities]`: what the sandbox lets the plugin reach.
     #[serde(default)]
     pub capabilities: RawCapabilities,

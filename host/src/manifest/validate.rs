@@ -271,6 +271,28 @@ fn plugin(
         .map(|t| t.get_ref().clone())
         .collect();
     let capabilities = capabilities(c, &raw.capabilities);
+    let mut rules =
+        |list: &[Spanned<crate::relabel::RawRule>], key: &str| -> Vec<crate::relabel::Rule> {
+            if kind != PluginKind::Exporter
+                && let Some(first) = list.first()
+            {
+                c.error(
+                    first,
+                    format!("{key} applies to exporters, not to {}", kind.with_article()),
+                );
+            }
+            list.iter()
+                .filter_map(|r| match crate::relabel::Rule::compile(r.get_ref()) {
+                    Ok(rule) => Some(rule),
+                    Err(e) => {
+                        c.error(r, format!("{key}: {e}"));
+                        None
+                    }
+                })
+                .collect()
+        };
+    let relabel = rules(&raw.relabel, "relabel");
+    let metric_relabel = rules(&raw.metric_relabel, "metric_relabel");
 
     let config_json = match &raw.config {
         None => "{}".to_string(),
@@ -298,6 +320,8 @@ fn plugin(
         memory_limit,
         state_limit,
         targets,
+        relabel,
+        metric_relabel,
         capabilities,
         config_json,
     })

@@ -33,6 +33,8 @@ pub fn misbehave(name: &str, config: serde_json::Value) -> PluginSpec {
         memory_limit: 64 << 20,
         state_limit: 1 << 20,
         targets: vec![],
+        relabel: vec![],
+        metric_relabel: vec![],
         capabilities: Capabilities::default(),
         config_json: config.to_string(),
     }

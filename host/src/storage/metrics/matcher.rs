@@ -40,8 +40,12 @@ impl Matcher {
     /// A matcher from its parts; `op` is `=`, `!=`, `=~` or `!~`.
     pub fn new(name: &str, op: &str, value: &str) -> Result<Matcher, String> {
         let anchored = || {
-            Regex::new(&format!("^(?:{value})$"))
-                .map_err(|e| format!("invalid regex {value:?}: {e}"))
+            Regex::new(&format!("^(?:{value})$")).map_err(|e| {
+                format!(
+                    "invalid regex {value:?}: {}",
+                    crate::util::one_line(&e.to_string())
+                )
+            })
         };
         let op = match op {
             "=" => MatchOp::Equal,

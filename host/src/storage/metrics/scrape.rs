@@ -8,8 +8,10 @@
 
 use super::db::{STALE_NAN, Sample};
 use super::labels::{LabelError, Labels, METRIC_NAME};
+use crate::relabel::Rule;
 use crate::runtime::bindings::types::{MetricFamily, MetricValue};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Formats a float the way Prometheus formats `le` and `quantile` labels.
 pub fn format_float(v: f64) -> String {
@@ -28,6 +30,7 @@ pub fn format_float(v: f64) -> String {
 #[derive(Debug, Default)]
 pub struct ScrapeState {
     previous: HashSet<Labels>,
+    target: Option<TargetLabels>,
 }
 
 /// The outcome of turning one collection into samples.
@@ -41,13 +44,33 @@ pub struct ScrapeSamples {
     pub scraped: usize,
 }
 
-/// Identity of a target: the labels every one of its series carries.
+/// Identity of a target: the labels every one of its series carries, and
+/// the metric relabeling applied to its series.
 #[derive(Debug, Clone)]
 pub struct TargetLabels {
-    /// `job`: the plugin name.
-    pub job: String,
-    /// `instance`: the target address.
-    pub instance: String,
+    /// `job`, `instance` and whatever target relabeling added.
+    pub labels: Vec<(String, String)>,
+    /// `metric_relabel` rules of the exporter.
+    pub metric_relabel: Arc<[Rule]>,
+}
+
+impl TargetLabels {
+    /// Just `job` and `instance`.
+    pub fn new(job: &str, instance: &str) -> TargetLabels {
+        TargetLabels {
+            labels: vec![
+                ("job".into(), job.into()),
+                ("instance".into(), instance.into()),
+            ],
+            metric_relabel: Arc::from(Vec::new()),
+        }
+    }
+}
+
+/// Why a series was not produced.
+enum Refused {
+    Invalid(LabelError),
+    Dropped,
 }
 
 fn series_labels(
@@ -55,11 +78,15 @@ fn series_labels(
     metric: &[(String, String)],
     extra: Option<(&str, String)>,
     target: &TargetLabels,
-) -> Result<Labels, LabelError> {
-    let mut pairs: Vec<(String, String)> = Vec::with_capacity(metric.len() + 4);
+    relabel: bool,
+) -> Result<Labels, Refused> {
+    let mut pairs: Vec<(String, String)> =
+        Vec::with_capacity(metric.len() + target.labels.len() + 2);
     pairs.push((METRIC_NAME.into(), name.into()));
     for (n, v) in metric {
-        let n = if n == "job" || n == "instance" {
+        // An exposed label that clashes with a target label is kept as
+        // `exported_<name>`, as Prometheus does without honor_labels.
+        let n = if target.labels.iter().any(|(t, _)| t == n) {
             format!("exported_{n}")
         } else {
             n.clone()
@@ -69,9 +96,11 @@ fn series_labels(
     if let Some((n, v)) = extra {
         pairs.push((n.into(), v));
     }
-    pairs.push(("job".into(), target.job.clone()));
-    pairs.push(("instance".into(), target.instance.clone()));
-    Labels::new(pairs)
+    pairs.extend(target.labels.iter().cloned());
+    if relabel && !target.metric_relabel.is_empty() {
+        pairs = crate::relabel::apply(&target.metric_relabel, pairs).ok_or(Refused::Dropped)?;
+    }
+    Labels::new(pairs).map_err(Refused::Invalid)
 }
 
 impl ScrapeState {
@@ -91,13 +120,14 @@ impl ScrapeState {
                     ts: Option<i64>,
                     v: f64| {
             out.scraped += 1;
-            match series_labels(&name, labels, extra, target) {
+            match series_labels(&name, labels, extra, target, true) {
                 Ok(labels) => out.samples.push(Sample {
                     labels,
                     t: ts.unwrap_or(t),
                     v,
                 }),
-                Err(e) => out.invalid.push((name, e)),
+                Err(Refused::Invalid(e)) => out.invalid.push((name, e)),
+                Err(Refused::Dropped) => {}
             }
         };
         for family in families {
@@ -159,11 +189,23 @@ impl ScrapeState {
         let current: HashSet<Labels> = out.samples.iter().map(|s| s.labels.clone()).collect();
         self.mark_stale(&current, t, &mut out.samples);
         self.previous = current;
+        self.target = Some(target.clone());
         out
     }
 
+    /// The labels of the target as last collected.
+    pub fn target_labels(&self) -> Option<&TargetLabels> {
+        self.target.as_ref()
+    }
+
     /// Samples for a failed collection at `t`: every previous series goes stale.
-    pub fn failed(&mut self, t: i64) -> Vec<Sample> {
+    pub fn failed(&mut self, target: &TargetLabels, t: i64) -> Vec<Sample> {
+        self.target = Some(target.clone());
+        self.stale_all(t)
+    }
+
+    /// Stale markers for every series of the previous collection.
+    pub fn stale_all(&mut self, t: i64) -> Vec<Sample> {
         let mut samples = Vec::new();
         self.mark_stale(&HashSet::new(), t, &mut samples);
         self.previous.clear();
@@ -198,7 +240,7 @@ pub fn synthetic(
     ]
     .into_iter()
     .filter_map(|(name, v)| {
-        let labels = series_labels(name, &[], None, target).ok()?;
+        let labels = series_labels(name, &[], None, target, false).ok()?;
         Some(Sample { labels, t, v })
     })
     .collect()
@@ -210,10 +252,7 @@ mod tests {
     use crate::runtime::bindings::types::{Bucket, HistogramValue, Label, Metric, MetricKind};
 
     fn target() -> TargetLabels {
-        TargetLabels {
-            job: "api".into(),
-            instance: "10.0.0.1:8000".into(),
-        }
+        TargetLabels::new("api", "10.0.0.1:8000")
     }
 
     fn gauge(name: &str, labels: &[(&str, &str)], v: f64) -> MetricFamily {
@@ -294,10 +333,10 @@ mod tests {
         let stale = &second.samples[1];
         assert_eq!(stale.labels.metric_name(), "b");
         assert_eq!((stale.t, stale.v.to_bits()), (2000, STALE_NAN));
-        let failed = state.failed(3000);
+        let failed = state.failed(&target(), 3000);
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].labels.metric_name(), "a");
-        assert!(state.failed(4000).is_empty());
+        assert!(state.failed(&target(), 4000).is_empty());
     }
 
     #[test]
