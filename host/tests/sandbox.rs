@@ -154,6 +154,23 @@ async fn environment_variables_need_a_grant() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filesystem_statistics_need_a_grant() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({"mode": "statfs", "path": "/"});
+    let denied = handle(&rt, misbehave("denied", config.clone()), dir.path());
+    match denied.collect(target(&denied)).await {
+        Err(CallError::Plugin(e)) => assert!(e.message.contains("not granted"), "{}", e.message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let mut spec = misbehave("granted", config);
+    spec.capabilities.fs_stats = true;
+    let granted = handle(&rt, spec, dir.path());
+    let size = first_value(&granted.collect(target(&granted)).await.unwrap()).unwrap();
+    assert!(size > 0.0, "the root filesystem has a size");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_infinite_loop_is_stopped_at_its_timeout_while_others_run() {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();

@@ -32,6 +32,7 @@ pub mod exporter {
             "watchpost:plugin/clock@0.1.0": crate::bindings::rule::watchpost::plugin::clock,
             "watchpost:plugin/config@0.1.0": crate::bindings::rule::watchpost::plugin::config,
             "watchpost:plugin/state@0.1.0": crate::bindings::rule::watchpost::plugin::state,
+            "watchpost:plugin/fs-stats@0.1.0": crate::bindings::rule::watchpost::plugin::fs_stats,
         },
         additional_derives: [PartialEq],
     });
@@ -51,6 +52,7 @@ pub mod parser {
             "watchpost:plugin/clock@0.1.0": crate::bindings::rule::watchpost::plugin::clock,
             "watchpost:plugin/config@0.1.0": crate::bindings::rule::watchpost::plugin::config,
             "watchpost:plugin/state@0.1.0": crate::bindings::rule::watchpost::plugin::state,
+            "watchpost:plugin/fs-stats@0.1.0": crate::bindings::rule::watchpost::plugin::fs_stats,
         },
         additional_derives: [PartialEq],
     });
@@ -70,9 +72,10 @@ pub mod notifier {
             "watchpost:plugin/clock@0.1.0": crate::bindings::rule::watchpost::plugin::clock,
             "watchpost:plugin/config@0.1.0": crate::bindings::rule::watchpost::plugin::config,
             "watchpost:plugin/state@0.1.0": crate::bindings::rule::watchpost::plugin::state,
+            "watchpost:plugin/fs-stats@0.1.0": crate::bindings::rule::watchpost::plugin::fs_stats,
         },
         additional_derives: [PartialEq],
     });
 }
 
-pub use rule::watchpost::plugin::{clock, config, log, query, state, types};
+pub use rule::watchpost::plugin::{clock, config, fs_stats, log, query, state, types};

@@ -113,6 +113,20 @@ pub mod state {
     }
 }
 
+/// Filesystem statistics (`statvfs`), which WASI lacks. Needs the
+/// `fs_stats = true` capability.
+pub mod fs {
+    pub use crate::bindings::fs_stats::FsUsage;
+
+    /// Statistics of the filesystem holding host path `path`.
+    pub fn statfs(path: &str) -> Result<FsUsage, String> {
+        #[cfg(target_family = "wasm")]
+        return crate::bindings::fs_stats::statfs(path);
+        #[cfg(not(target_family = "wasm"))]
+        crate::testing::with_host(|h| h.statfs(path))
+    }
+}
+
 /// Queries over the host's stores (rule plugins only).
 pub mod query {
     pub use crate::bindings::query::{LogEntry, QueryError, Sample};

@@ -46,7 +46,7 @@ pub mod parser;
 pub mod testing;
 
 pub use error::{Error, Result};
-pub use host::{Level, config_json, labels, log, now_ms, plugin_name, query, state};
+pub use host::{Level, config_json, fs, labels, log, now_ms, plugin_name, query, state};
 pub use parser::{Parser, Record, Value};
 
 /// The data types of the WIT contract, re-exported.

@@ -9,12 +9,14 @@
 //! ```
 #![cfg(not(target_family = "wasm"))]
 
+use crate::bindings::fs_stats::FsUsage;
 use crate::bindings::log::Level;
 use crate::bindings::query::{QueryError, Sample};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 type QueryFn = Box<dyn FnMut(&str, i64) -> Result<Vec<Sample>, QueryError>>;
+type StatfsFn = Box<dyn FnMut(&str) -> Result<FsUsage, String>>;
 
 /// The native test host: what the real host would provide to a plugin.
 pub struct TestHost {
@@ -28,6 +30,7 @@ pub struct TestHost {
     pub logs: Vec<(Level, String)>,
     now_ms: Option<i64>,
     query: Option<QueryFn>,
+    statfs: Option<StatfsFn>,
     state_limit: Option<usize>,
 }
 
@@ -51,6 +54,7 @@ impl TestHost {
             logs: Vec::new(),
             now_ms: None,
             query: None,
+            statfs: None,
             state_limit: None,
         }
     }
@@ -76,6 +80,11 @@ impl TestHost {
         f: impl FnMut(&str, i64) -> Result<Vec<Sample>, QueryError> + 'static,
     ) -> Self {
         self.query = Some(Box::new(f));
+        self
+    }
+    /// Answers `fs::statfs` with `f(path)`.
+    pub fn on_statfs(mut self, f: impl FnMut(&str) -> Result<FsUsage, String> + 'static) -> Self {
+        self.statfs = Some(Box::new(f));
         self
     }
     /// Makes this the current thread's host.
@@ -110,6 +119,12 @@ impl TestHost {
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0)
         })
+    }
+    pub(crate) fn statfs(&mut self, path: &str) -> Result<FsUsage, String> {
+        match self.statfs.as_mut() {
+            Some(f) => f(path),
+            None => Err("fs_stats is not granted in TestHost (use on_statfs)".into()),
+        }
     }
     pub(crate) fn instant(&mut self, promql: &str, at_ms: i64) -> Result<Vec<Sample>, QueryError> {
         match self.query.as_mut() {

@@ -11,13 +11,15 @@ use support::{
     Peer, Server, families_from_text, free_port, get, peer_binary, run_cli, wait_for, wasm,
 };
 
-/// The node_exporter collectors the `node` plugin implements (all read /proc).
-const COLLECTORS: [&str; 8] = [
+/// The node_exporter collectors the `node` plugin implements (from /proc, and
+/// `statvfs` through the host's `fs-stats` interface).
+const COLLECTORS: [&str; 9] = [
     "cpu",
     "meminfo",
     "loadavg",
     "netdev",
     "diskstats",
+    "filesystem",
     "stat",
     "time",
     "uname",
@@ -77,6 +79,7 @@ fn node_plugin_names_and_labels_match_node_exporter() {
         "exporter",
         "--allow-dir",
         "/proc",
+        "--allow-fs-stats",
     ]);
     assert_eq!(
         out.status.code(),

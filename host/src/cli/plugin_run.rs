@@ -42,6 +42,9 @@ pub struct PluginRunArgs {
     /// Pass an environment variable through; repeatable.
     #[arg(long = "allow-env")]
     allow_env: Vec<String>,
+    /// Grant filesystem statistics (`statvfs`).
+    #[arg(long = "allow-fs-stats")]
+    allow_fs_stats: bool,
     /// Call timeout.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     timeout: std::time::Duration,
@@ -100,6 +103,7 @@ pub(super) async fn plugin_run(args: PluginRunArgs) -> anyhow::Result<ExitCode> 
             network,
             read_dirs: args.allow_dir.clone(),
             env: args.allow_env.clone(),
+            fs_stats: args.allow_fs_stats,
         },
         config_json: config_json(args.config.as_ref())?,
     };

@@ -100,6 +100,8 @@ pub struct Capabilities {
     pub read_dirs: Vec<PathBuf>,
     /// Environment variables passed through.
     pub env: Vec<String>,
+    /// Filesystem statistics (`statvfs`) through the `fs-stats` interface.
+    pub fs_stats: bool,
 }
 
 /// One validated `[[plugin]]` entry.

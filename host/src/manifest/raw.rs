@@ -156,4 +156,7 @@ pub struct RawCapabilities {
     /// `env = ["HOME"]`: environment variables passed through.
     #[serde(default)]
     pub env: Vec<Spanned<String>>,
+    /// `fs_stats = true`: filesystem size and free space (`statvfs`).
+    #[serde(default)]
+    pub fs_stats: bool,
 }

@@ -328,7 +328,10 @@ fn plugin(
 }
 
 fn capabilities(c: &mut Checker<'_>, raw: &RawCapabilities) -> Capabilities {
-    let mut caps = Capabilities::default();
+    let mut caps = Capabilities {
+        fs_stats: raw.fs_stats,
+        ..Capabilities::default()
+    };
     for entry in &raw.network {
         match parse_host_port(entry.get_ref()) {
             Some(grant) => caps.network.push(grant),

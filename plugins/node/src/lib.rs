@@ -9,6 +9,7 @@
 //! still report.
 
 mod diskstats;
+mod filesystem;
 mod loadavg;
 mod meminfo;
 mod netdev;
@@ -27,6 +28,7 @@ pub const COLLECTORS: &[&str] = &[
     "loadavg",
     "netdev",
     "diskstats",
+    "filesystem",
     "time",
     "uname",
 ];
@@ -122,6 +124,7 @@ fn run(name: &str, proc: &Path) -> Result<Vec<MetricFamily>, String> {
         "loadavg" => loadavg::parse(&read(proc, "loadavg")?),
         "netdev" => netdev::parse(&read(proc, "net/dev")?),
         "diskstats" => diskstats::parse(&read(proc, "diskstats")?),
+        "filesystem" => filesystem::collect(proc),
         "time" => Ok(vec![time(watchpost_sdk::now_ms())]),
         "uname" => uname::collect(proc),
         other => Err(format!("unknown collector {other}")),

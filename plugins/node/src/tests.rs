@@ -140,14 +140,11 @@ fn config_defaults_and_validation() {
     assert_eq!(config.proc_path, "/proc");
     assert!(config.collectors.is_none());
     let bad = Config {
-        collectors: Some(vec!["filesystem".into()]),
+        collectors: Some(vec!["zfs".into()]),
         ..Config::default()
     };
     let err = Node::new(bad).err().unwrap();
-    assert!(
-        err.message().contains("unknown collector \"filesystem\""),
-        "{err}"
-    );
+    assert!(err.message().contains("unknown collector \"zfs\""), "{err}");
     assert!(serde_json::from_str::<Config>(r#"{"procpath": "/x"}"#).is_err());
 }
 

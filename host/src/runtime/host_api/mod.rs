@@ -4,6 +4,7 @@
 
 mod clock;
 mod config;
+mod fs_stats;
 mod log;
 mod query;
 mod state;

@@ -10,6 +10,7 @@
 //! - `http`: GETs `url` and reports `misbehave_http_status`.
 //! - `read_dir`: lists `path` and reports `misbehave_dir_entries`.
 //! - `env`: reports `misbehave_env_present{name}` for `name`.
+//! - `statfs`: reports `misbehave_fs_size_bytes` of `path` (fs-stats).
 //! - `error`: returns a plugin error.
 
 use serde::Deserialize;
@@ -86,6 +87,10 @@ impl Exporter for Misbehave {
                     MetricFamily::gauge("misbehave_env_present", "test")
                         .sample(&[("name", &self.config.name)], f64::from(u8::from(present))),
                 ])
+            }
+            "statfs" => {
+                let usage = watchpost_sdk::fs::statfs(&self.config.path).map_err(Error::new)?;
+                Ok(gauge("misbehave_fs_size_bytes", usage.size_bytes as f64))
             }
             "error" => Err(Error::new("misbehave was told to fail")),
             other => Err(Error::new(format!("unknown mode {other:?}"))),
