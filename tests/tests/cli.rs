@@ -20,7 +20,7 @@ fn check_accepts_the_quickstart() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("SUCCESS: 2 plugins found"), "{stdout}");
+    assert!(stdout.contains("SUCCESS: 3 plugins found"), "{stdout}");
 }
 
 #[test]

@@ -21,7 +21,7 @@ fn quickstart_serves_health_and_metrics() {
 
     assert_eq!(server.get("/-/healthy").0, 200);
     let collected = wait_for(Duration::from_secs(30), || {
-        ["node", "watchpost"].iter().all(|name| {
+        ["node", "watchpost", "health"].iter().all(|name| {
             server
                 .plugin(name)
                 .is_some_and(|p| p["last_success_ms"].as_i64().is_some())
@@ -83,9 +83,20 @@ fn quickstart_serves_health_and_metrics() {
         .unwrap();
     assert!(n > 0.0);
 
+    // The health probe of Watchpost itself succeeds.
+    let probe = server.raw("probe_success{job=\"health\"}");
+    assert_eq!(
+        probe[0]["values"].as_array().unwrap().last().unwrap()[1],
+        "1"
+    );
+    assert_eq!(
+        probe[0]["metric"]["instance"],
+        format!("http://127.0.0.1:{port}/-/healthy")
+    );
+
     // The compiled plugins were cached in the data dir for the next start.
     let cached = std::fs::read_dir(dir.path().join("data/cache/compiled"))
         .unwrap()
         .count();
-    assert_eq!(cached, 2, "one compiled artifact per stock plugin");
+    assert_eq!(cached, 3, "one compiled artifact per stock plugin");
 }

@@ -97,6 +97,11 @@ impl StockPlugin {
             kind: PluginKind::Exporter,
             file_stem: "watchpost_plugin_prometheus_scrape",
         },
+        StockPlugin {
+            name: "http-probe",
+            kind: PluginKind::Exporter,
+            file_stem: "watchpost_plugin_http_probe",
+        },
     ];
 
     /// Looks a stock plugin up by manifest name.
