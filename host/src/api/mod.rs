@@ -36,6 +36,12 @@ pub fn router(app: Arc<App>) -> Router {
             )),
         )
         .route(
+            "/api/v1/import/prometheus",
+            post(write::import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::ingest::text_import::MAX_BODY,
+            )),
+        )
+        .route(
             "/api/v1/write",
             post(write::write).layer(axum::extract::DefaultBodyLimit::max(
                 crate::ingest::remote_write::MAX_COMPRESSED + 1,

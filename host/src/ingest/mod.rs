@@ -6,6 +6,7 @@ pub mod otlp_metrics;
 mod pipeline;
 pub mod prompb;
 pub mod remote_write;
+pub mod text_import;
 
 pub use exporter::ExporterSink;
 pub use pipeline::Pipeline;
