@@ -4,6 +4,7 @@
 //! acknowledged, and only dropped from disk once the receiver said 2xx, so
 //! neither a receiver outage nor a Watchpost restart loses samples.
 
+use crate::storage::metrics::codec::{ByteReader, put_str};
 use crate::storage::metrics::{Labels, Sample};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -49,10 +50,8 @@ fn encode(samples: &[Sample]) -> Vec<u8> {
     for s in samples {
         p.extend_from_slice(&(s.labels.len() as u32).to_le_bytes());
         for (n, v) in s.labels.iter() {
-            for part in [n, v] {
-                p.extend_from_slice(&(part.len() as u32).to_le_bytes());
-                p.extend_from_slice(part.as_bytes());
-            }
+            put_str(&mut p, n);
+            put_str(&mut p, v);
         }
         p.extend_from_slice(&s.t.to_le_bytes());
         p.extend_from_slice(&s.v.to_bits().to_le_bytes());
@@ -60,30 +59,18 @@ fn encode(samples: &[Sample]) -> Vec<u8> {
     p
 }
 
-fn decode(mut p: &[u8]) -> Option<Vec<Sample>> {
-    fn take<'a>(p: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-        if p.len() < n {
-            return None;
-        }
-        let (a, b) = p.split_at(n);
-        *p = b;
-        Some(a)
-    }
-    let u32_ = |p: &mut &[u8]| Some(u32::from_le_bytes(take(p, 4)?.try_into().ok()?));
-    let n = u32_(&mut p)? as usize;
+fn decode(payload: &[u8]) -> Option<Vec<Sample>> {
+    let mut r = ByteReader(payload);
+    let n = r.u32()? as usize;
     let mut out = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
-        let nl = u32_(&mut p)? as usize;
+        let nl = r.u32()? as usize;
         let mut pairs = Vec::with_capacity(nl.min(256));
         for _ in 0..nl {
-            let a = u32_(&mut p)? as usize;
-            let name = String::from_utf8(take(&mut p, a)?.to_vec()).ok()?;
-            let b = u32_(&mut p)? as usize;
-            let value = String::from_utf8(take(&mut p, b)?.to_vec()).ok()?;
-            pairs.push((name, value));
+            pairs.push((r.str()?, r.str()?));
         }
-        let t = i64::from_le_bytes(take(&mut p, 8)?.try_into().ok()?);
-        let v = f64::from_bits(u64::from_le_bytes(take(&mut p, 8)?.try_into().ok()?));
+        let t = r.u64()? as i64;
+        let v = f64::from_bits(r.u64()?);
         out.push(Sample {
             labels: Labels::new(pairs).ok()?,
             t,

@@ -10,6 +10,7 @@
 //! positioned reads.
 
 use super::chunk::XorChunk;
+use super::codec::{ByteReader, put_str};
 use super::labels::Labels;
 use super::matcher::Matcher;
 use serde::{Deserialize, Serialize};
@@ -63,11 +64,6 @@ pub struct Block {
 
 /// One series' chunks, for writing.
 pub type SeriesChunks = (Labels, Vec<XorChunk>);
-
-fn put_str(buf: &mut Vec<u8>, s: &str) {
-    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    buf.extend_from_slice(s.as_bytes());
-}
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
@@ -148,31 +144,6 @@ pub fn write_block(parent: &Path, level: u32, series: Vec<SeriesChunks>) -> std:
     Block::open(&dir)
 }
 
-struct Reader<'a> {
-    data: &'a [u8],
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        if self.data.len() < n {
-            return None;
-        }
-        let (head, rest) = self.data.split_at(n);
-        self.data = rest;
-        Some(head)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
-}
-
 impl Block {
     /// Opens the block in `dir`.
     pub fn open(dir: &Path) -> std::io::Result<Block> {
@@ -186,8 +157,8 @@ impl Block {
         if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().expect("4 bytes")) {
             return Err(corrupt(dir, "index checksum mismatch"));
         }
-        let mut r = Reader { data: body };
-        let parse = |r: &mut Reader<'_>| -> Option<Vec<BlockSeries>> {
+        let mut r = ByteReader(body);
+        let parse = |r: &mut ByteReader<'_>| -> Option<Vec<BlockSeries>> {
             let n = r.u32()? as usize;
             let mut series = Vec::with_capacity(n.min(1 << 20));
             for _ in 0..n {

@@ -15,6 +15,7 @@
 mod bits;
 pub mod block;
 pub mod chunk;
+pub(crate) mod codec;
 pub mod db;
 pub mod head;
 pub mod labels;

@@ -12,6 +12,7 @@
 //! Record: `len: u32 LE | crc32(type + payload): u32 LE | type: u8 | payload`.
 
 use super::chunk::XorChunk;
+use super::codec::{ByteReader, put_str};
 use super::head::{Head, SeriesId};
 use super::labels::Labels;
 use std::fs::{File, OpenOptions};
@@ -45,36 +46,8 @@ pub struct Wal {
     checkpoint_size: u64,
 }
 
-fn put_str(buf: &mut Vec<u8>, s: &str) {
-    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    buf.extend_from_slice(s.as_bytes());
-}
-
-struct Cursor<'a>(&'a [u8]);
-
-impl Cursor<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(head)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
-}
-
 fn decode(kind: u8, payload: &[u8]) -> Option<WalRecord> {
-    let mut c = Cursor(payload);
+    let mut c = ByteReader(payload);
     match kind {
         SERIES => {
             let id = c.u64()?;
@@ -95,7 +68,7 @@ fn decode(kind: u8, payload: &[u8]) -> Option<WalRecord> {
         }
         CHUNK => {
             let id = c.u64()?;
-            Some(WalRecord::Chunk(id, XorChunk::from_bytes(c.0)?))
+            Some(WalRecord::Chunk(id, XorChunk::from_bytes(c.rest())?))
         }
         _ => None,
     }

@@ -1,0 +1,331 @@
+//! Ingest benchmark: the same Prometheus remote-write load driven into
+//! Watchpost, Prometheus 2.42 (`--web.enable-remote-write-receiver`) and
+//! VictoriaMetrics, side by side, printed as a table with ratios.
+//!
+//! ```sh
+//! scripts/install-peers.sh   # prometheus, victoria-metrics
+//! cargo bench -p watchpost --bench ingest
+//! BENCH_SERIES=100000 BENCH_ROUNDS=360 cargo bench -p watchpost --bench ingest
+//! ```
+//!
+//! Load: `BENCH_SERIES` counters (default 20,000) with ±20% jittered
+//! increments, one sample each every 15 s of simulated time for
+//! `BENCH_ROUNDS` rounds (default 960 = 4 h, so every store cuts blocks),
+//! sent as remote-write requests of 2,000 series over 4 connections (each
+//! connection owns a quarter of the series, so every series stays in order).
+//! Measured: samples/s accepted (wall time of the whole load), peak RSS and
+//! RSS per series, and bytes per sample on disk after the stores settled
+//! (70 s, so periodic compaction runs).
+
+use prost::Message;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use watchpost::ingest::prompb::{Label, Sample, TimeSeries, WriteRequest};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_ready(url: &str) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if agent
+            .get(url)
+            .call()
+            .is_ok_and(|r| r.status().as_u16() == 200)
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{url} never became ready");
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            let p = e.path();
+            total += if p.is_dir() {
+                dir_size(&p)
+            } else {
+                e.metadata().map(|m| m.len()).unwrap_or(0)
+            };
+        }
+    }
+    total
+}
+
+fn peak_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+struct Target {
+    name: &'static str,
+    child: Child,
+    write_url: String,
+    data: PathBuf,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(name: &'static str, root: &Path) -> Option<Target> {
+    let port = free_port();
+    let data = root.join(name);
+    std::fs::create_dir_all(&data).unwrap();
+    let (program, args, ready, write): (PathBuf, Vec<String>, String, String) = match name {
+        "watchpost" => {
+            let manifest = data.join("watchpost.toml");
+            std::fs::write(&manifest, format!("[server]\nlisten = \"127.0.0.1:{port}\"\n[storage]\ndata_dir = \"data\"\nretention = \"3650d\"\n")).unwrap();
+            (
+                PathBuf::from(env!("CARGO_BIN_EXE_watchpost")),
+                vec![
+                    "--log-level".into(),
+                    "warn".into(),
+                    "run".into(),
+                    manifest.display().to_string(),
+                ],
+                format!("http://127.0.0.1:{port}/-/ready"),
+                format!("http://127.0.0.1:{port}/api/v1/write"),
+            )
+        }
+        "prometheus" => {
+            let config = data.join("prometheus.yml");
+            std::fs::write(&config, "global:\n  scrape_interval: 1h\n").unwrap();
+            (
+                PathBuf::from("/usr/bin/prometheus"),
+                vec![
+                    format!("--config.file={}", config.display()),
+                    format!("--storage.tsdb.path={}", data.join("tsdb").display()),
+                    format!("--web.listen-address=127.0.0.1:{port}"),
+                    "--web.enable-remote-write-receiver".into(),
+                    "--storage.tsdb.retention.time=3650d".into(),
+                ],
+                format!("http://127.0.0.1:{port}/-/ready"),
+                format!("http://127.0.0.1:{port}/api/v1/write"),
+            )
+        }
+        "victoria-metrics" => (
+            PathBuf::from("/usr/bin/victoria-metrics"),
+            vec![
+                format!("-storageDataPath={}", data.join("vm").display()),
+                format!("-httpListenAddr=127.0.0.1:{port}"),
+                "-retentionPeriod=100y".into(),
+            ],
+            format!("http://127.0.0.1:{port}/health"),
+            format!("http://127.0.0.1:{port}/api/v1/write"),
+        ),
+        _ => unreachable!(),
+    };
+    if !program.is_file() {
+        eprintln!(
+            "skipping {name}: {} is not installed (scripts/install-peers.sh)",
+            program.display()
+        );
+        return None;
+    }
+    let child = Command::new(&program)
+        .args(&args)
+        .current_dir(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(&ready);
+    Some(Target {
+        name,
+        child,
+        write_url: write,
+        data,
+    })
+}
+
+/// Pre-encoded requests: `[connection][request in order]`.
+fn build_load(
+    series: usize,
+    rounds: usize,
+    batch: usize,
+    conns: usize,
+) -> (Vec<Vec<Vec<u8>>>, u64) {
+    let start_ms: i64 = 1_700_000_000_000;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut values = vec![0f64; series];
+    let per_conn = series.div_ceil(conns);
+    let mut load = vec![Vec::new(); conns];
+    let mut total = 0u64;
+    for round in 0..rounds {
+        let t = start_ms + round as i64 * 15_000;
+        for (c, conn_load) in load.iter_mut().enumerate() {
+            let lo = c * per_conn;
+            let hi = ((c + 1) * per_conn).min(series);
+            for chunk_start in (lo..hi).step_by(batch) {
+                let chunk_end = (chunk_start + batch).min(hi);
+                let timeseries = (chunk_start..chunk_end)
+                    .map(|i| {
+                        values[i] += 100.0 * (0.8 + 0.4 * (rand() % 1000) as f64 / 1000.0);
+                        TimeSeries {
+                            labels: vec![
+                                Label {
+                                    name: "__name__".into(),
+                                    value: format!("bench_requests_{}_total", i % 50),
+                                },
+                                Label {
+                                    name: "instance".into(),
+                                    value: format!("host-{}:9100", i / 50 % 200),
+                                },
+                                Label {
+                                    name: "job".into(),
+                                    value: "bench".into(),
+                                },
+                                Label {
+                                    name: "series".into(),
+                                    value: i.to_string(),
+                                },
+                            ],
+                            samples: vec![Sample {
+                                value: values[i].round(),
+                                timestamp: t,
+                            }],
+                            exemplars: vec![],
+                            histograms: vec![],
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                total += timeseries.len() as u64;
+                let req = WriteRequest {
+                    timeseries,
+                    metadata: vec![],
+                };
+                conn_load.push(
+                    snap::raw::Encoder::new()
+                        .compress_vec(&req.encode_to_vec())
+                        .unwrap(),
+                );
+            }
+        }
+    }
+    (load, total)
+}
+
+fn drive(url: &str, load: &[Vec<Vec<u8>>]) -> Duration {
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for conn in load {
+            s.spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(60)))
+                    .build()
+                    .into();
+                for body in conn {
+                    let resp = agent
+                        .post(url)
+                        .header("Content-Encoding", "snappy")
+                        .header("Content-Type", "application/x-protobuf")
+                        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+                        .send(&body[..])
+                        .expect("request");
+                    assert!(resp.status().is_success(), "{url}: HTTP {}", resp.status());
+                }
+            });
+        }
+    });
+    started.elapsed()
+}
+
+fn main() {
+    let series = env_usize("BENCH_SERIES", 20_000);
+    let rounds = env_usize("BENCH_ROUNDS", 960);
+    let settle = Duration::from_secs(env_usize("BENCH_SETTLE_SECS", 70) as u64);
+    eprintln!("building the load: {series} series x {rounds} rounds ...");
+    let (load, total) = build_load(series, rounds, 2000, 4);
+    let root = tempfile::tempdir().unwrap();
+    let mut rows = Vec::new();
+    for name in ["watchpost", "prometheus", "victoria-metrics"] {
+        let Some(target) = start(name, root.path()) else {
+            continue;
+        };
+        eprintln!("driving {total} samples into {name} ...");
+        let took = drive(&target.write_url, &load);
+        std::thread::sleep(settle);
+        if name == "victoria-metrics" {
+            let base = target.write_url.trim_end_matches("/api/v1/write");
+            let _ = ureq::get(&format!("{base}/internal/force_flush")).call();
+            let _ = ureq::get(&format!("{base}/internal/force_merge")).call();
+            std::thread::sleep(Duration::from_secs(5));
+        }
+        let rss = peak_rss_kb(target.child.id());
+        let disk = dir_size(&target.data);
+        rows.push((
+            target.name,
+            total as f64 / took.as_secs_f64(),
+            rss,
+            rss as f64 * 1024.0 / series as f64,
+            disk as f64 / total as f64,
+        ));
+    }
+    println!(
+        "\n{series} series x {rounds} rounds at 15 s = {total} samples, remote write, 2000 series/request, 4 connections\n"
+    );
+    println!(
+        "{:<17} {:>14} {:>14} {:>15} {:>14}",
+        "store", "samples/s", "peak RSS MiB", "RSS B/series", "disk B/sample"
+    );
+    for (name, rate, rss, per_series, per_sample) in &rows {
+        println!(
+            "{name:<17} {rate:>14.0} {:>14.1} {per_series:>15.0} {per_sample:>14.2}",
+            *rss as f64 / 1024.0
+        );
+    }
+    if let Some(wp) = rows.iter().find(|r| r.0 == "watchpost") {
+        println!(
+            "\nratios (watchpost / peer): samples/s higher is better, RSS and disk lower is better"
+        );
+        for peer in rows.iter().filter(|r| r.0 != "watchpost") {
+            println!(
+                "vs {:<16} samples/s {:.2}x   RSS/series {:.2}x   bytes/sample {:.2}x",
+                peer.0,
+                wp.1 / peer.1,
+                wp.3 / peer.3,
+                wp.4 / peer.4
+            );
+        }
+    }
+}
