@@ -2,19 +2,12 @@
 
 mod support;
 
-use support::{Server, free_port};
+use support::Server;
 
 #[test]
 fn text_backfill_stores_good_lines_and_names_bad_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let manifest = dir.path().join("watchpost.toml");
-    std::fs::write(
-        &manifest,
-        format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
-    )
-    .unwrap();
-    let server = Server::start(&manifest, port);
+    let server = Server::start_bare(dir.path());
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()

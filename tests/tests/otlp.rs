@@ -7,7 +7,7 @@ mod support;
 
 use std::process::Command;
 use std::time::Duration;
-use support::{Server, free_port, wait_for};
+use support::{Server, wait_for};
 
 const SDK_SCRIPT: &str = r#"
 import sys
@@ -45,21 +45,10 @@ fn last_value(server: &Server, selector: &str) -> Option<String> {
 #[test]
 fn the_python_sdk_exports_into_watchpost() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let manifest = dir.path().join("watchpost.toml");
-    std::fs::write(
-        &manifest,
-        format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
-    )
-    .unwrap();
-    let server = Server::start(&manifest, port);
+    let server = Server::start_bare(dir.path());
 
     let out = Command::new("python3")
-        .args([
-            "-c",
-            SDK_SCRIPT,
-            &format!("http://127.0.0.1:{port}/v1/metrics"),
-        ])
+        .args(["-c", SDK_SCRIPT, &format!("{}/v1/metrics", server.base)])
         .output()
         .expect("python3 runs");
     assert!(
@@ -125,14 +114,7 @@ fn the_python_sdk_exports_into_watchpost() {
 #[test]
 fn otlp_json_and_bad_payloads() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let manifest = dir.path().join("watchpost.toml");
-    std::fs::write(
-        &manifest,
-        format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
-    )
-    .unwrap();
-    let server = Server::start(&manifest, port);
+    let server = Server::start_bare(dir.path());
     let now_ns = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

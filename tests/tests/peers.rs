@@ -193,21 +193,15 @@ fn prometheus_scrape_stores_what_node_exporter_exposes() {
 #[test]
 fn prometheus_remote_write_stores_exactly_what_prometheus_scraped() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let manifest = dir.path().join("watchpost.toml");
-    std::fs::write(
-        &manifest,
-        format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
-    )
-    .unwrap();
-    let server = Server::start(&manifest, port);
+    let server = Server::start_bare(dir.path());
 
+    let base = &server.base;
     let prom_port = free_port();
     let config = dir.path().join("prometheus.yml");
     std::fs::write(
         &config,
         format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:{prom_port}']\nremote_write:\n  - url: http://127.0.0.1:{port}/api/v1/write\n    queue_config:\n      batch_send_deadline: 1s\n      min_backoff: 100ms\n"
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:{prom_port}']\nremote_write:\n  - url: {base}/api/v1/write\n    queue_config:\n      batch_send_deadline: 1s\n      min_backoff: 100ms\n"
         ),
     )
     .unwrap();

@@ -23,7 +23,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::{
 };
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::{
-    AggregationTemporality, metric::Data, number_data_point,
+    AggregationTemporality, NumberDataPoint, metric::Data, number_data_point,
 };
 use prost::Message;
 
@@ -182,6 +182,23 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// Pushes gauge or sum points; returns the latest timestamp seen.
+    fn push_numbers(&mut self, name: &str, points: &[NumberDataPoint]) -> u64 {
+        let mut latest = 0;
+        for p in points {
+            latest = latest.max(p.time_unix_nano);
+            self.push(
+                name,
+                &p.attributes,
+                None,
+                p.time_unix_nano,
+                number(&p.value),
+                p.flags,
+            );
+        }
+        latest
+    }
+
     fn push(
         &mut self,
         name: &str,
@@ -278,17 +295,7 @@ pub fn to_samples(request: &ExportMetricsServiceRequest) -> (Vec<Sample>, u64, V
                 match &m.data {
                     Some(Data::Gauge(g)) => {
                         let name = metric_name(&m.name, &m.unit, false, true);
-                        for p in &g.data_points {
-                            latest = latest.max(p.time_unix_nano);
-                            b.push(
-                                &name,
-                                &p.attributes,
-                                None,
-                                p.time_unix_nano,
-                                number(&p.value),
-                                p.flags,
-                            );
-                        }
+                        latest = latest.max(b.push_numbers(&name, &g.data_points));
                     }
                     Some(Data::Sum(s)) => {
                         if s.aggregation_temporality == AggregationTemporality::Delta as i32 {
@@ -300,17 +307,7 @@ pub fn to_samples(request: &ExportMetricsServiceRequest) -> (Vec<Sample>, u64, V
                             continue;
                         }
                         let name = metric_name(&m.name, &m.unit, s.is_monotonic, !s.is_monotonic);
-                        for p in &s.data_points {
-                            latest = latest.max(p.time_unix_nano);
-                            b.push(
-                                &name,
-                                &p.attributes,
-                                None,
-                                p.time_unix_nano,
-                                number(&p.value),
-                                p.flags,
-                            );
-                        }
+                        latest = latest.max(b.push_numbers(&name, &s.data_points));
                     }
                     Some(Data::Histogram(h)) => {
                         if h.aggregation_temporality == AggregationTemporality::Delta as i32 {

@@ -202,6 +202,19 @@ impl Server {
         server
     }
 
+    /// Starts Watchpost on a free port with nothing but `[server]` in its
+    /// manifest (receivers only, no plugins), in `dir`.
+    pub fn start_bare(dir: &Path) -> Server {
+        let port = free_port();
+        let manifest = dir.join("watchpost.toml");
+        std::fs::write(
+            &manifest,
+            format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
+        )
+        .unwrap();
+        Server::start(&manifest, port)
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
