@@ -1,4 +1,4 @@
-//! OTLP metrics from the real OpenTelemetry Python SDK (PyPI
+//! OTLP metrics (gzip-compressed protobuf) from the real OpenTelemetry Python SDK (PyPI
 //! `opentelemetry-sdk` + `opentelemetry-exporter-otlp-proto-http`), and
 //! OTLP/JSON, stored under the names the OpenTelemetry Collector's Prometheus
 //! exporter would give them.
@@ -17,7 +17,9 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
-exporter = OTLPMetricExporter(endpoint=sys.argv[1])
+from opentelemetry.exporter.otlp.proto.http import Compression
+# gzip, as the OpenTelemetry Collector's otlphttp exporter sends by default.
+exporter = OTLPMetricExporter(endpoint=sys.argv[1], compression=Compression.Gzip)
 reader = PeriodicExportingMetricReader(exporter, export_interval_millis=60000)
 resource = Resource.create({"service.name": "email-api", "service.instance.id": "api-1", "deployment.environment": "test"})
 provider = MeterProvider(resource=resource, metric_readers=[reader])

@@ -1,4 +1,5 @@
-//! `POST /v1/metrics` (OTLP/HTTP): protobuf or JSON by `Content-Type`.
+//! `POST /v1/metrics` (OTLP/HTTP): protobuf or JSON by `Content-Type`,
+//! plain or gzip by `Content-Encoding`.
 
 use crate::app::App;
 use crate::ingest::otlp_metrics::{self, Format};
@@ -7,6 +8,22 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
+
+/// Decompresses a gzip body, refusing more than `limit` bytes of output.
+fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("gzip: {e}"))?;
+    if out.len() > limit {
+        return Err(format!(
+            "decompressed body exceeds the limit of {limit} bytes"
+        ));
+    }
+    Ok(out)
+}
 
 pub(super) async fn metrics(
     State(app): State<Arc<App>>,
@@ -22,17 +39,26 @@ pub(super) async fn metrics(
     } else {
         Format::Protobuf
     };
-    if let Some(encoding) = headers
+    let encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        && !encoding.eq_ignore_ascii_case("identity")
-    {
-        return (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("unsupported content encoding {encoding:?}; send uncompressed OTLP"),
-        )
-            .into_response();
-    }
+        .unwrap_or("identity")
+        .to_ascii_lowercase();
+    let body = match encoding.as_str() {
+        "identity" | "" => body,
+        // The OpenTelemetry Collector's otlphttp exporter gzips by default.
+        "gzip" => match gunzip(&body, otlp_metrics::MAX_BODY) {
+            Ok(b) => Bytes::from(b),
+            Err(e) => return (StatusCode::BAD_REQUEST, e).into_response(),
+        },
+        other => {
+            return (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("unsupported content encoding {other:?}; send gzip or uncompressed OTLP"),
+            )
+                .into_response();
+        }
+    };
     let response = tokio::task::spawn_blocking(move || {
         otlp_metrics::handle(&app.pipeline, &app.telemetry, &body, format)
     })
@@ -49,5 +75,21 @@ pub(super) async fn metrics(
             format!("internal error: {e}"),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gunzip;
+    use std::io::Write;
+
+    #[test]
+    fn gunzip_round_trips_and_enforces_the_limit() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&[7u8; 1000]).unwrap();
+        let gz = enc.finish().unwrap();
+        assert_eq!(gunzip(&gz, 1000).unwrap(), vec![7u8; 1000]);
+        assert!(gunzip(&gz, 999).unwrap_err().contains("limit"));
+        assert!(gunzip(b"not gzip", 1000).unwrap_err().starts_with("gzip"));
     }
 }
