@@ -184,17 +184,7 @@ impl XorChunk {
 
     /// Iterates the samples in order.
     pub fn iter(&self) -> ChunkIter<'_> {
-        ChunkIter {
-            reader: BitReader::new(self.bits.bytes()),
-            remaining: self.count,
-            read: 0,
-            t: 0,
-            v: 0,
-            delta: 0,
-            leading: 0,
-            trailing: 0,
-            window_read: false,
-        }
+        ChunkIter::new(self.bits.bytes(), self.count)
     }
 
     /// The encoded form: sample count, then the bit stream.
@@ -210,17 +200,7 @@ impl XorChunk {
         let count = u16::from_le_bytes(bytes.get(..2)?.try_into().ok()?);
         let data = &bytes[2..];
         let mut chunk = XorChunk::default();
-        let mut iter = ChunkIter {
-            reader: BitReader::new(data),
-            remaining: count,
-            read: 0,
-            t: 0,
-            v: 0,
-            delta: 0,
-            leading: 0,
-            trailing: 0,
-            window_read: false,
-        };
+        let mut iter = ChunkIter::new(data, count);
         let mut first = None;
         for _ in 0..count {
             let (t, _) = iter.next()?;
@@ -258,7 +238,22 @@ pub struct ChunkIter<'a> {
     window_read: bool,
 }
 
-impl ChunkIter<'_> {
+impl<'a> ChunkIter<'a> {
+    /// An iterator over `count` samples encoded in `data`.
+    fn new(data: &'a [u8], count: u16) -> Self {
+        ChunkIter {
+            reader: BitReader::new(data),
+            remaining: count,
+            read: 0,
+            t: 0,
+            v: 0,
+            delta: 0,
+            leading: 0,
+            trailing: 0,
+            window_read: false,
+        }
+    }
+
     fn reader_pos(&self) -> usize {
         self.reader.position()
     }
