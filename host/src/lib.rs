@@ -16,6 +16,7 @@ pub mod cli;
 pub mod forward;
 pub mod ingest;
 pub mod manifest;
+pub mod query;
 pub mod relabel;
 pub mod reload;
 pub mod runtime;

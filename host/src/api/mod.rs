@@ -1,12 +1,14 @@
 //! The HTTP API on one port (axum). Operational endpoints for now:
 //! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`, and
 //! `/api/v0/raw` (raw stored samples), `POST /api/v1/write` (remote write),
-//! `POST /v1/metrics` (OTLP metrics). The
+//! `POST /v1/metrics` (OTLP metrics), and Prometheus' query API
+//! (`/api/v1/query`, `/api/v1/query_range`). The
 //! Prometheus, Loki, Jaeger and Alertmanager APIs join this router as their
 //! capabilities land.
 
 mod health;
 mod otlp;
+mod prom;
 mod raw;
 mod write;
 
@@ -29,6 +31,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/health", get(health::health))
         .route("/metrics", get(metrics))
         .route("/api/v0/raw", get(raw::raw))
+        .route(
+            "/api/v1/query",
+            get(prom::query::instant).post(prom::query::instant),
+        )
+        .route(
+            "/api/v1/query_range",
+            get(prom::query::range).post(prom::query::range),
+        )
         .route(
             "/v1/metrics",
             post(otlp::metrics).layer(axum::extract::DefaultBodyLimit::max(

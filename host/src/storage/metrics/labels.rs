@@ -101,6 +101,68 @@ impl Labels {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// A builder starting from these labels, for derived sets (query
+    /// results), which are not validated and may lack a metric name.
+    pub fn builder(&self) -> LabelsBuilder {
+        LabelsBuilder(self.0.to_vec())
+    }
+
+    /// These labels without `__name__`.
+    pub fn without_metric_name(&self) -> Labels {
+        if self.get(METRIC_NAME).is_none() {
+            return self.clone();
+        }
+        let mut b = self.builder();
+        b.del(METRIC_NAME);
+        b.build()
+    }
+}
+
+/// Edits a label set: set, delete, keep. Setting an empty value deletes.
+#[derive(Debug, Clone, Default)]
+pub struct LabelsBuilder(Vec<(Box<str>, Box<str>)>);
+
+impl LabelsBuilder {
+    /// Sets `name` to `value` (deletes it when `value` is empty).
+    pub fn set(&mut self, name: &str, value: &str) -> &mut Self {
+        match self.0.binary_search_by(|(n, _)| (**n).cmp(name)) {
+            Ok(i) if value.is_empty() => {
+                self.0.remove(i);
+            }
+            Ok(i) => self.0[i].1 = value.into(),
+            Err(_) if value.is_empty() => {}
+            Err(i) => self.0.insert(i, (name.into(), value.into())),
+        }
+        self
+    }
+
+    /// Deletes `name`.
+    pub fn del(&mut self, name: &str) -> &mut Self {
+        if let Ok(i) = self.0.binary_search_by(|(n, _)| (**n).cmp(name)) {
+            self.0.remove(i);
+        }
+        self
+    }
+
+    /// Keeps only the labels for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) -> &mut Self {
+        self.0.retain(|(n, _)| keep(n));
+        self
+    }
+
+    /// The value of `name` so far.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .ok()
+            .map(|i| &*self.0[i].1)
+    }
+
+    /// The finished set.
+    pub fn build(&self) -> Labels {
+        Labels(self.0.clone().into())
+    }
 }
 
 impl fmt::Debug for Labels {

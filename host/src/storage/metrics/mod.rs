@@ -24,5 +24,5 @@ pub mod scrape;
 pub mod wal;
 
 pub use db::{AppendOutcome, DbOptions, MetricsDb, STALE_NAN, Sample, is_stale};
-pub use labels::Labels;
+pub use labels::{Labels, LabelsBuilder};
 pub use matcher::Matcher;

@@ -1,0 +1,300 @@
+//! Aggregations (`sum avg min max count group stddev stdvar topk bottomk
+//! quantile count_values`, with `by`/`without`). Series are assigned to
+//! their group once; each group is then folded column by column, visiting
+//! members in input order at every step, as Prometheus does.
+
+use crate::query::error::{QueryError, exec};
+use crate::query::eval::Evaluator;
+use crate::query::functions::stats::quantile;
+use crate::query::functions::string_arg;
+use crate::query::value::{Column, Series, Value};
+use crate::storage::metrics::Labels;
+use crate::storage::metrics::labels::{METRIC_NAME, valid_label_name};
+use promql_parser::parser::token::{
+    T_AVG, T_BOTTOMK, T_COUNT, T_COUNT_VALUES, T_GROUP, T_MAX, T_MIN, T_QUANTILE, T_STDDEV,
+    T_STDVAR, T_SUM, T_TOPK,
+};
+use promql_parser::parser::{AggregateExpr, LabelModifier};
+use std::collections::HashMap;
+
+/// Evaluates an aggregation.
+pub fn eval(ev: &Evaluator, agg: &AggregateExpr) -> Result<Value, QueryError> {
+    let op = agg.op.id();
+    let steps = ev.steps();
+    if !matches!(
+        op,
+        T_SUM
+            | T_AVG
+            | T_MIN
+            | T_MAX
+            | T_COUNT
+            | T_GROUP
+            | T_STDDEV
+            | T_STDVAR
+            | T_TOPK
+            | T_BOTTOMK
+            | T_QUANTILE
+            | T_COUNT_VALUES
+    ) {
+        return Err(QueryError::BadData(format!(
+            "parse error: unknown aggregation {}",
+            agg.op
+        )));
+    }
+    if op == T_COUNT_VALUES {
+        let param = agg
+            .param
+            .as_ref()
+            .ok_or_else(|| exec("count_values needs a label"))?;
+        let label = string_arg(ev, param)?;
+        if !valid_label_name(&label) {
+            return Err(exec(format!("invalid label name {label:?}")));
+        }
+        let series = ev.eval_vector(&agg.expr)?;
+        return Ok(Value::Vector(count_values(
+            &series,
+            agg.modifier.as_ref(),
+            &label,
+            steps,
+        )));
+    }
+    let param = match (&agg.param, op) {
+        (Some(p), T_TOPK | T_BOTTOMK | T_QUANTILE) => Some(ev.eval_scalar(p)?),
+        _ => None,
+    };
+    let series = ev.eval_vector(&agg.expr)?;
+    let (keys, members) = group(&series, agg.modifier.as_ref(), |l| l.clone());
+    if op == T_TOPK || op == T_BOTTOMK {
+        let param = param.expect("parsed above");
+        return top_k(&series, &members, &param, op == T_TOPK).map(Value::Vector);
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    let mut scratch = Vec::new();
+    for (key, members) in keys.into_iter().zip(members) {
+        let mut values = Column::absent(steps);
+        for i in 0..steps {
+            let mut present = members.iter().filter_map(|&m| series[m].values.get(i));
+            let Some(first) = present.next() else {
+                continue;
+            };
+            let v = match op {
+                T_SUM => present.fold(first, |a, v| a + v),
+                T_MIN => present.fold(first, |a, v| if a > v || a.is_nan() { v } else { a }),
+                T_MAX => present.fold(first, |a, v| if a < v || a.is_nan() { v } else { a }),
+                T_COUNT => 1.0 + present.count() as f64,
+                T_GROUP => 1.0,
+                T_AVG => avg(first, present),
+                T_STDVAR | T_STDDEV => {
+                    let var = variance(first, present);
+                    if op == T_STDDEV { var.sqrt() } else { var }
+                }
+                T_QUANTILE => {
+                    scratch.clear();
+                    scratch.push(first);
+                    scratch.extend(present);
+                    quantile(param.as_ref().expect("parsed above")[i], &mut scratch)
+                }
+                _ => unreachable!("checked above"),
+            };
+            values.set(i, Some(v));
+        }
+        out.push(Series {
+            labels: key,
+            values,
+        });
+    }
+    Ok(Value::Vector(out))
+}
+
+/// Group keys in order of first appearance and each group's members.
+fn group(
+    series: &[Series],
+    modifier: Option<&LabelModifier>,
+    labels_of: impl Fn(&Labels) -> Labels,
+) -> (Vec<Labels>, Vec<Vec<usize>>) {
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut keys = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (n, s) in series.iter().enumerate() {
+        let key = grouping_key(&labels_of(&s.labels), modifier);
+        let g = *index.entry(key.clone()).or_insert_with(|| {
+            keys.push(key);
+            members.push(Vec::new());
+            members.len() - 1
+        });
+        members[g].push(n);
+    }
+    (keys, members)
+}
+
+/// The labels of `labels`' group: `by` keeps the listed ones, `without`
+/// drops them and the metric name, no clause keeps nothing.
+pub fn grouping_key(labels: &Labels, modifier: Option<&LabelModifier>) -> Labels {
+    match modifier {
+        None => Labels::default(),
+        Some(LabelModifier::Include(names)) => {
+            let mut b = labels.builder();
+            b.retain(|n| names.labels.iter().any(|k| k == n));
+            b.build()
+        }
+        Some(LabelModifier::Exclude(names)) => {
+            let mut b = labels.builder();
+            b.retain(|n| n != METRIC_NAME && !names.labels.iter().any(|k| k == n));
+            b.build()
+        }
+    }
+}
+
+/// Incremental mean that survives huge values, as Prometheus' `avg`.
+fn avg(first: f64, rest: impl Iterator<Item = f64>) -> f64 {
+    let (mut mean, mut count) = (first, 1.0f64);
+    for v in rest {
+        count += 1.0;
+        if mean.is_infinite() {
+            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
+                continue;
+            }
+            if !v.is_infinite() && !v.is_nan() {
+                continue;
+            }
+        }
+        mean += v / count - mean / count;
+    }
+    mean
+}
+
+/// Welford's population variance.
+fn variance(first: f64, rest: impl Iterator<Item = f64>) -> f64 {
+    let (mut count, mut mean, mut m2) = (0.0f64, 0.0f64, 0.0f64);
+    for v in std::iter::once(first).chain(rest) {
+        count += 1.0;
+        let delta = v - mean;
+        mean += delta / count;
+        m2 += delta * (v - mean);
+    }
+    m2 / count
+}
+
+/// `topk`/`bottomk`: per group and step, the `k` largest (smallest) values;
+/// the output keeps the selected series' own labels.
+fn top_k(
+    series: &[Series],
+    members: &[Vec<usize>],
+    k: &[f64],
+    top: bool,
+) -> Result<Vec<Series>, QueryError> {
+    let steps = k.len();
+    let mut selected: Vec<Column> = series.iter().map(|_| Column::absent(steps)).collect();
+    // Output order for instant queries: groups in order, each by rank.
+    let mut order: Vec<usize> = Vec::new();
+    let mut candidates: Vec<(f64, usize)> = Vec::new();
+    for (i, &kf) in k.iter().enumerate() {
+        if kf.is_nan() || !(-9.223_372_036_854_776e18..=9.223_372_036_854_776e18).contains(&kf) {
+            return Err(exec(format!(
+                "Scalar value {} overflows int64",
+                go_float(kf)
+            )));
+        }
+        let k = kf as i64;
+        if k < 1 {
+            continue;
+        }
+        for group in members {
+            candidates.clear();
+            candidates.extend(
+                group
+                    .iter()
+                    .filter_map(|&m| series[m].values.get(i).map(|v| (v, m))),
+            );
+            candidates.sort_by(|a, b| {
+                // NaN always ranks last.
+                match (a.0.is_nan(), b.0.is_nan()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => std::cmp::Ordering::Greater,
+                    (false, true) => std::cmp::Ordering::Less,
+                    _ if top => b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal),
+                    _ => a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal),
+                }
+            });
+            for &(v, m) in candidates
+                .iter()
+                .take(k.min(candidates.len() as i64) as usize)
+            {
+                selected[m].set(i, Some(v));
+                if i == 0 {
+                    order.push(m);
+                }
+            }
+        }
+    }
+    if steps == 1 {
+        return Ok(order
+            .into_iter()
+            .map(|m| Series {
+                labels: series[m].labels.clone(),
+                values: selected[m].clone(),
+            })
+            .collect());
+    }
+    Ok(series
+        .iter()
+        .zip(selected)
+        .filter(|(_, c)| c.any_present())
+        .map(|(s, values)| Series {
+            labels: s.labels.clone(),
+            values,
+        })
+        .collect())
+}
+
+/// `count_values(label, v)`: per group, how many series have each value.
+fn count_values(
+    series: &[Series],
+    modifier: Option<&LabelModifier>,
+    label: &str,
+    steps: usize,
+) -> Vec<Series> {
+    let modifier = match modifier {
+        Some(LabelModifier::Include(names)) => {
+            let mut names = names.clone();
+            names.labels.push(label.to_string());
+            Some(LabelModifier::Include(names))
+        }
+        Some(other) => Some(other.clone()),
+        None => Some(LabelModifier::Include(promql_parser::label::Labels::new(
+            vec![label],
+        ))),
+    };
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut out: Vec<Series> = Vec::new();
+    for s in series {
+        for (i, v) in s.values.iter() {
+            let mut b = s.labels.builder();
+            b.set(label, &go_float(v));
+            let key = grouping_key(&b.build(), modifier.as_ref());
+            let g = *index.entry(key.clone()).or_insert_with(|| {
+                out.push(Series {
+                    labels: key,
+                    values: Column::absent(steps),
+                });
+                out.len() - 1
+            });
+            let c = &mut out[g].values;
+            c.set(i, Some(c.get(i).unwrap_or(0.0) + 1.0));
+        }
+    }
+    out
+}
+
+/// A float as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes it.
+pub fn go_float(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v == f64::INFINITY {
+        "+Inf".into()
+    } else if v == f64::NEG_INFINITY {
+        "-Inf".into()
+    } else {
+        format!("{v}")
+    }
+}

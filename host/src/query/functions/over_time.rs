@@ -1,0 +1,369 @@
+//! Functions of a range vector, evaluated per series per step over the
+//! samples in that step's window: `rate`, `increase`, `delta` (with
+//! Prometheus' extrapolation), `irate`, `idelta`, `deriv`, `predict_linear`,
+//! `holt_winters`, `changes`, `resets` and every `*_over_time`.
+
+use crate::query::error::{QueryError, exec};
+use crate::query::eval::{Evaluator, check_unique_series};
+use crate::query::functions::stats::{kahan_inc, quantile};
+use crate::query::selector::window;
+use crate::query::value::{Column, Series, Value};
+use promql_parser::parser::Expr;
+
+/// The names this module evaluates, with the index of their range argument.
+pub fn range_arg(name: &str) -> Option<usize> {
+    match name {
+        "quantile_over_time" => Some(1),
+        "rate" | "increase" | "delta" | "irate" | "idelta" | "deriv" | "predict_linear"
+        | "holt_winters" | "changes" | "resets" | "avg_over_time" | "min_over_time"
+        | "max_over_time" | "sum_over_time" | "count_over_time" | "stddev_over_time"
+        | "stdvar_over_time" | "last_over_time" | "present_over_time" | "absent_over_time" => {
+            Some(0)
+        }
+        _ => None,
+    }
+}
+
+/// What a step's computation may need besides its samples.
+struct StepContext {
+    /// Scalar arguments at this step (positions other than the range).
+    scalars: Vec<f64>,
+    /// Window `[start, end]` of the step (ms).
+    start: i64,
+    end: i64,
+    /// Range length in seconds.
+    range_secs: f64,
+    /// The evaluation time of the step (ms), for `predict_linear`.
+    eval_ts: i64,
+}
+
+/// Evaluates range-vector function `name` with arguments `args`.
+pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, QueryError> {
+    let idx = range_arg(name).expect("caller checked");
+    let rv = match ev.eval(&args[idx])? {
+        Value::Range(rv) => rv,
+        other => {
+            return Err(exec(format!(
+                "expected type range vector in call to function {name:?}, got {}",
+                other.type_name()
+            )));
+        }
+    };
+    let mut scalar_args = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        if i != idx {
+            scalar_args.push(ev.eval_scalar(a)?);
+        }
+    }
+    let f = step_fn(name);
+    let steps = ev.steps();
+    let mut out = Vec::with_capacity(rv.series.len());
+    let mut present_any = vec![false; steps];
+    for (n, s) in rv.series.iter().enumerate() {
+        if n % 256 == 0 {
+            ev.check("function evaluation")?;
+        }
+        let mut values = Column::absent(steps);
+        for i in 0..steps {
+            let end = rv.window_ends[i];
+            let (from, to) = window(&s.samples, end, rv.range);
+            if from == to {
+                continue;
+            }
+            present_any[i] = true;
+            let ctx = StepContext {
+                scalars: scalar_args.iter().map(|a| a[i]).collect(),
+                start: end - rv.range,
+                end,
+                range_secs: rv.range as f64 / 1000.0,
+                eval_ts: ev.ts(i),
+            };
+            values.set(i, f(&s.samples[from..to], &ctx)?);
+        }
+        if values.any_present() {
+            let labels = if name == "last_over_time" {
+                s.labels.clone()
+            } else {
+                s.labels.without_metric_name()
+            };
+            ev.add_samples(values.present_count())?;
+            out.push(Series { labels, values });
+        }
+    }
+    if name == "absent_over_time" {
+        return Ok(Value::Vector(absent_over_time(&args[idx], &present_any)));
+    }
+    check_unique_series(&out)?;
+    Ok(Value::Vector(out))
+}
+
+/// `1` at the steps where no series had a sample in its window.
+fn absent_over_time(arg: &Expr, present: &[bool]) -> Vec<Series> {
+    if present.iter().all(|p| *p) {
+        return Vec::new();
+    }
+    let mut values = Column::absent(present.len());
+    for (i, p) in present.iter().enumerate() {
+        if !p {
+            values.set(i, Some(1.0));
+        }
+    }
+    vec![Series {
+        labels: super::absent_labels(arg),
+        values,
+    }]
+}
+
+type StepFn = fn(&[(i64, f64)], &StepContext) -> Result<Option<f64>, QueryError>;
+
+fn step_fn(name: &str) -> StepFn {
+    match name {
+        "rate" => |s, c| Ok(extrapolated_rate(s, c, true, true)),
+        "increase" => |s, c| Ok(extrapolated_rate(s, c, true, false)),
+        "delta" => |s, c| Ok(extrapolated_rate(s, c, false, false)),
+        "irate" => |s, _| Ok(instant_value(s, true)),
+        "idelta" => |s, _| Ok(instant_value(s, false)),
+        "deriv" => |s, _| Ok((s.len() >= 2).then(|| linear_regression(s, s[0].0).0)),
+        "predict_linear" => |s, c| {
+            Ok((s.len() >= 2).then(|| {
+                let (slope, intercept) = linear_regression(s, c.eval_ts);
+                intercept + slope * c.scalars[0]
+            }))
+        },
+        "holt_winters" => holt_winters,
+        "changes" => |s, _| {
+            let n = s
+                .windows(2)
+                .filter(|w| w[1].1 != w[0].1 && !(w[1].1.is_nan() && w[0].1.is_nan()))
+                .count();
+            Ok(Some(n as f64))
+        },
+        "resets" => |s, _| Ok(Some(s.windows(2).filter(|w| w[1].1 < w[0].1).count() as f64)),
+        "avg_over_time" => |s, _| Ok(Some(avg(s))),
+        "min_over_time" => |s, _| {
+            Ok(Some(s.iter().skip(1).fold(s[0].1, |m, &(_, v)| {
+                if v < m || m.is_nan() { v } else { m }
+            })))
+        },
+        "max_over_time" => |s, _| {
+            Ok(Some(s.iter().skip(1).fold(s[0].1, |m, &(_, v)| {
+                if v > m || m.is_nan() { v } else { m }
+            })))
+        },
+        "sum_over_time" => |s, _| Ok(Some(s.iter().map(|(_, v)| v).sum())),
+        "count_over_time" => |s, _| Ok(Some(s.len() as f64)),
+        "stddev_over_time" => |s, _| Ok(Some(variance(s).sqrt())),
+        "stdvar_over_time" => |s, _| Ok(Some(variance(s))),
+        "last_over_time" => |s, _| Ok(Some(s[s.len() - 1].1)),
+        "present_over_time" | "absent_over_time" => |_, _| Ok(Some(1.0)),
+        "quantile_over_time" => |s, c| {
+            let mut values: Vec<f64> = s.iter().map(|(_, v)| *v).collect();
+            Ok(Some(quantile(c.scalars[0], &mut values)))
+        },
+        _ => unreachable!("range_arg lists exactly these"),
+    }
+}
+
+/// `rate`, `increase` and `delta`: the change over the window, corrected for
+/// counter resets and extrapolated to the window's edges (Prometheus 2.x).
+fn extrapolated_rate(
+    s: &[(i64, f64)],
+    c: &StepContext,
+    is_counter: bool,
+    is_rate: bool,
+) -> Option<f64> {
+    if s.len() < 2 {
+        return None;
+    }
+    let (first_t, first_v) = s[0];
+    let (last_t, last_v) = s[s.len() - 1];
+    let mut result = last_v - first_v;
+    if is_counter {
+        let mut prev = first_v;
+        for &(_, v) in &s[1..] {
+            if v < prev {
+                result += prev;
+            }
+            prev = v;
+        }
+    }
+    let mut duration_to_start = (first_t - c.start) as f64 / 1000.0;
+    let duration_to_end = (c.end - last_t) as f64 / 1000.0;
+    let sampled_interval = (last_t - first_t) as f64 / 1000.0;
+    let average_between = sampled_interval / (s.len() - 1) as f64;
+    if is_counter && result > 0.0 && first_v >= 0.0 {
+        let duration_to_zero = sampled_interval * (first_v / result);
+        if duration_to_zero < duration_to_start {
+            duration_to_start = duration_to_zero;
+        }
+    }
+    let threshold = average_between * 1.1;
+    let mut extrapolate_to = sampled_interval;
+    extrapolate_to += if duration_to_start < threshold {
+        duration_to_start
+    } else {
+        average_between / 2.0
+    };
+    extrapolate_to += if duration_to_end < threshold {
+        duration_to_end
+    } else {
+        average_between / 2.0
+    };
+    let mut factor = extrapolate_to / sampled_interval;
+    if is_rate {
+        factor /= c.range_secs;
+    }
+    Some(result * factor)
+}
+
+/// `irate` and `idelta`: from the last two samples.
+fn instant_value(s: &[(i64, f64)], is_rate: bool) -> Option<f64> {
+    if s.len() < 2 {
+        return None;
+    }
+    let (prev_t, prev_v) = s[s.len() - 2];
+    let (last_t, last_v) = s[s.len() - 1];
+    let mut result = if is_rate && last_v < prev_v {
+        last_v
+    } else {
+        last_v - prev_v
+    };
+    let interval = last_t - prev_t;
+    if interval == 0 {
+        return None;
+    }
+    if is_rate {
+        result /= interval as f64 / 1000.0;
+    }
+    Some(result)
+}
+
+/// Least-squares slope and intercept at `intercept_time`.
+pub fn linear_regression(s: &[(i64, f64)], intercept_time: i64) -> (f64, f64) {
+    let (mut n, mut sum_x, mut c_x, mut sum_y, mut c_y) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut sum_xy, mut c_xy, mut sum_x2, mut c_x2) = (0.0, 0.0, 0.0, 0.0);
+    let init_y = s[0].1;
+    let mut const_y = true;
+    for (i, &(t, v)) in s.iter().enumerate() {
+        if const_y && i > 0 && v != init_y {
+            const_y = false;
+        }
+        n += 1.0;
+        let x = (t - intercept_time) as f64 / 1e3;
+        (sum_x, c_x) = kahan_inc(x, sum_x, c_x);
+        (sum_y, c_y) = kahan_inc(v, sum_y, c_y);
+        (sum_xy, c_xy) = kahan_inc(x * v, sum_xy, c_xy);
+        (sum_x2, c_x2) = kahan_inc(x * x, sum_x2, c_x2);
+    }
+    if const_y {
+        if init_y.is_infinite() {
+            return (f64::NAN, f64::NAN);
+        }
+        return (0.0, init_y);
+    }
+    let (sum_x, sum_y, sum_xy, sum_x2) = (sum_x + c_x, sum_y + c_y, sum_xy + c_xy, sum_x2 + c_x2);
+    let cov_xy = sum_xy - sum_x * sum_y / n;
+    let var_x = sum_x2 - sum_x * sum_x / n;
+    let slope = cov_xy / var_x;
+    (slope, sum_y / n - slope * sum_x / n)
+}
+
+fn holt_winters(s: &[(i64, f64)], c: &StepContext) -> Result<Option<f64>, QueryError> {
+    let (sf, tf) = (c.scalars[0], c.scalars[1]);
+    if sf <= 0.0 || sf >= 1.0 {
+        return Err(exec(format!(
+            "invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:.6}"
+        )));
+    }
+    if tf <= 0.0 || tf >= 1.0 {
+        return Err(exec(format!(
+            "invalid trend factor. Expected: 0 < tf < 1, got: {tf:.6}"
+        )));
+    }
+    if s.len() < 2 {
+        return Ok(None);
+    }
+    let (mut s0, mut s1) = (0.0, s[0].1);
+    let mut b = s[1].1 - s[0].1;
+    for (i, &(_, v)) in s.iter().enumerate().skip(1) {
+        let x = sf * v;
+        if i > 1 {
+            b = tf * (s1 - s0) + (1.0 - tf) * b;
+        }
+        let y = (1.0 - sf) * (s1 + b);
+        (s0, s1) = (s1, x + y);
+    }
+    Ok(Some(s1))
+}
+
+/// Incremental mean that survives huge values (Prometheus' `avg_over_time`).
+fn avg(s: &[(i64, f64)]) -> f64 {
+    let (mut mean, mut count) = (0.0f64, 0.0f64);
+    for &(_, v) in s {
+        count += 1.0;
+        if mean.is_infinite() {
+            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
+                continue;
+            }
+            if !v.is_infinite() && !v.is_nan() {
+                continue;
+            }
+        }
+        mean += v / count - mean / count;
+    }
+    mean
+}
+
+/// Population variance with compensated sums.
+fn variance(s: &[(i64, f64)]) -> f64 {
+    let (mut count, mut mean, mut c_mean, mut aux, mut c_aux) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &(_, v) in s {
+        count += 1.0;
+        let delta = v - (mean + c_mean);
+        (mean, c_mean) = kahan_inc(delta / count, mean, c_mean);
+        (aux, c_aux) = kahan_inc(delta * (v - (mean + c_mean)), aux, c_aux);
+    }
+    (aux + c_aux) / count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(start: i64, end: i64) -> StepContext {
+        StepContext {
+            scalars: vec![],
+            start,
+            end,
+            range_secs: (end - start) as f64 / 1000.0,
+            eval_ts: end,
+        }
+    }
+
+    #[test]
+    fn rate_extrapolates_to_the_window_edges() {
+        // 0,10,20,...: 1/s, samples 10 s apart inside a 60 s window.
+        let s: Vec<(i64, f64)> = (1..=5).map(|i| (i * 10_000, i as f64 * 10.0)).collect();
+        let r = extrapolated_rate(&s, &ctx(0, 60_000), true, true).unwrap();
+        assert!((r - 1.0).abs() < 1e-12, "{r}");
+    }
+
+    #[test]
+    fn counter_resets_are_added_back() {
+        let s = vec![(0, 10.0), (10_000, 20.0), (20_000, 5.0), (30_000, 15.0)];
+        let inc = extrapolated_rate(&s, &ctx(0, 30_000), true, false).unwrap();
+        // 10 + 5 + 10 = 25 over the sampled 30 s, no extrapolation needed.
+        assert!((inc - 25.0).abs() < 1e-12, "{inc}");
+        assert_eq!(
+            extrapolated_rate(&s, &ctx(0, 30_000), false, false),
+            Some(5.0)
+        );
+    }
+
+    #[test]
+    fn regression_of_a_line() {
+        let s: Vec<(i64, f64)> = (0..10).map(|i| (i * 1000, 3.0 + 2.0 * i as f64)).collect();
+        let (slope, intercept) = linear_regression(&s, 0);
+        assert!((slope - 2.0).abs() < 1e-12 && (intercept - 3.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,109 @@
+//! Numeric helpers shared by functions and aggregations, matching
+//! Prometheus' arithmetic: compensated (Kahan–Neumaier) sums, the
+//! `quantile` interpolation, and Go's `math.Max`/`math.Min` NaN rules.
+
+/// One step of a Kahan–Neumaier sum: returns the new sum and compensation.
+#[inline]
+pub fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
+    let t = sum + inc;
+    let c = if sum.abs() >= inc.abs() {
+        c + ((sum - t) + inc)
+    } else {
+        c + ((inc - t) + sum)
+    };
+    (t, c)
+}
+
+/// The `q`-quantile of `values` with linear interpolation between closest
+/// ranks (sorts `values`).
+pub fn quantile(q: f64, values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    values.sort_by(|a, b| {
+        // NaNs first, as Go's sort with `a < b || (isNaN(a) && !isNaN(b))`.
+        match (a.is_nan(), b.is_nan()) {
+            (true, false) => std::cmp::Ordering::Less,
+            (false, true) => std::cmp::Ordering::Greater,
+            _ => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
+        }
+    });
+    let n = values.len() as f64;
+    let rank = q * (n - 1.0);
+    let lower = rank.floor().max(0.0);
+    let upper = (lower + 1.0).min(n - 1.0);
+    let weight = rank - rank.floor();
+    values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
+}
+
+/// Go's `math.Max`: NaN wins, then +Inf.
+pub fn go_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if a == b {
+        if a == 0.0 && a.is_sign_negative() {
+            b
+        } else {
+            a
+        }
+    } else if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// Go's `math.Min`: NaN wins, then -Inf.
+pub fn go_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if a == b {
+        if a == 0.0 && a.is_sign_negative() {
+            a
+        } else {
+            b
+        }
+    } else if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_interpolates() {
+        let mut v = vec![4.0, 1.0, 3.0, 2.0];
+        assert_eq!(quantile(0.5, &mut v), 2.5);
+        assert_eq!(quantile(0.0, &mut v), 1.0);
+        assert_eq!(quantile(1.0, &mut v), 4.0);
+        assert_eq!(quantile(2.0, &mut v), f64::INFINITY);
+        assert!(quantile(0.5, &mut []).is_nan());
+    }
+
+    #[test]
+    fn go_min_max_propagate_nan() {
+        assert!(go_max(1.0, f64::NAN).is_nan());
+        assert_eq!(go_max(1.0, 2.0), 2.0);
+        assert_eq!(go_min(1.0, 2.0), 1.0);
+        assert!(go_min(f64::NAN, 2.0).is_nan());
+    }
+
+    #[test]
+    fn kahan_keeps_small_terms() {
+        let (mut s, mut c) = (0.0, 0.0);
+        for x in [1e100, 1.0, -1e100] {
+            (s, c) = kahan_inc(x, s, c);
+        }
+        assert_eq!(s + c, 1.0);
+    }
+}

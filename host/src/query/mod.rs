@@ -1,0 +1,210 @@
+//! The PromQL engine (Prometheus 2.42 semantics). Queries are parsed with
+//! `promql-parser` and evaluated by our own evaluator over any
+//! [`Queryable`] store.
+//!
+//! - `eval`: the evaluator; every node is evaluated over all steps at once.
+//! - `selector`: instant/range vector selectors and subqueries.
+//! - `functions`: the function library; `aggregate`, `binary`: operators.
+//! - `value`: the values passed between nodes and the results.
+//! - `storage`: the [`Queryable`] trait and the in-memory [`MemStore`].
+//! - `json`: Prometheus' JSON encoding of results.
+
+mod aggregate;
+mod binary;
+mod error;
+mod eval;
+mod functions;
+pub mod json;
+mod selector;
+mod storage;
+mod value;
+
+pub use error::QueryError;
+pub use storage::{MemStore, Queryable, SelectedSeries};
+pub use value::{MatrixSeries, QueryValue, Sample};
+
+use eval::Evaluator;
+use promql_parser::parser::value::ValueType;
+use promql_parser::parser::{Expr, Function};
+use std::sync::Once;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+use value::Value;
+
+/// Limits and defaults of query evaluation.
+#[derive(Debug, Clone)]
+pub struct QueryOptions {
+    /// How far back an instant selector looks for a sample (ms).
+    pub lookback_delta: i64,
+    /// Wall-clock limit of one query.
+    pub timeout: Duration,
+    /// Most samples a query may hold in memory at once.
+    pub max_samples: usize,
+    /// Step of subqueries written without one (ms): the rule evaluation
+    /// interval in Prometheus.
+    pub subquery_step: i64,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        QueryOptions {
+            lookback_delta: 5 * 60 * 1000,
+            timeout: Duration::from_secs(120),
+            max_samples: 50_000_000,
+            subquery_step: 60 * 1000,
+        }
+    }
+}
+
+/// Parses a PromQL expression (errors as `bad_data`).
+pub fn parse(query: &str) -> Result<Expr, QueryError> {
+    static EXTRA: Once = Once::new();
+    EXTRA.call_once(|| {
+        // Prometheus 2.42 still calls double exponential smoothing this.
+        let _ = promql_parser::parser::register_extra_functions(vec![Function::new(
+            "holt_winters",
+            vec![ValueType::Matrix, ValueType::Scalar, ValueType::Scalar],
+            0,
+            ValueType::Vector,
+            false,
+        )]);
+    });
+    promql_parser::parser::parse(query).map_err(|e| QueryError::BadData(parse_error(&e)))
+}
+
+fn parse_error(message: &str) -> String {
+    let message = crate::util::one_line(message);
+    if message.contains("parse error") {
+        message
+    } else {
+        format!("parse error: {message}")
+    }
+}
+
+/// An instant query at `time` (ms).
+pub fn instant_query(
+    storage: &dyn Queryable,
+    expr: &Expr,
+    time: i64,
+    opts: &QueryOptions,
+    cancel: Option<&AtomicBool>,
+) -> Result<QueryValue, QueryError> {
+    let ev = evaluator(storage, opts, time, time, 1, cancel);
+    Ok(match ev.eval(expr)? {
+        Value::Scalar(v) => QueryValue::Scalar { t: time, v: v[0] },
+        Value::String(s) => QueryValue::String { t: time, s },
+        Value::Vector(series) => QueryValue::Vector(
+            series
+                .into_iter()
+                .filter_map(|s| {
+                    s.values.get(0).map(|v| Sample {
+                        labels: s.labels,
+                        t: time,
+                        v,
+                    })
+                })
+                .collect(),
+        ),
+        Value::Range(rv) => {
+            let end = rv.window_ends[0];
+            QueryValue::Matrix(
+                rv.series
+                    .into_iter()
+                    .filter_map(|s| {
+                        let (from, to) = selector::window(&s.samples, end, rv.range);
+                        (from < to).then(|| MatrixSeries {
+                            labels: s.labels,
+                            points: s.samples[from..to].to_vec(),
+                        })
+                    })
+                    .collect(),
+            )
+        }
+    })
+}
+
+/// A range query over `[start, end]` every `step` (all ms; `step > 0`).
+pub fn range_query(
+    storage: &dyn Queryable,
+    expr: &Expr,
+    start: i64,
+    end: i64,
+    step: i64,
+    opts: &QueryOptions,
+    cancel: Option<&AtomicBool>,
+) -> Result<QueryValue, QueryError> {
+    match expr.value_type() {
+        ValueType::Vector | ValueType::Scalar => {}
+        other => {
+            let name = match other {
+                ValueType::Matrix => "range vector",
+                ValueType::String => "string",
+                _ => "unknown",
+            };
+            return Err(QueryError::BadData(format!(
+                "invalid expression type \"{name}\" for range query, must be Scalar or instant Vector"
+            )));
+        }
+    }
+    if step <= 0 {
+        return Err(QueryError::BadData(
+            "zero or negative query resolution step widths are not accepted. Try a positive integer".into(),
+        ));
+    }
+    if end < start {
+        return Err(QueryError::BadData(
+            "end timestamp must not be before start time".into(),
+        ));
+    }
+    let ev = evaluator(storage, opts, start, end, step, cancel);
+    let mut series = match ev.eval(expr)? {
+        Value::Scalar(v) => vec![MatrixSeries {
+            labels: Default::default(),
+            points: v
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (ev.ts(i), v))
+                .collect(),
+        }],
+        Value::Vector(series) => series
+            .into_iter()
+            .filter_map(|s| {
+                let points: Vec<(i64, f64)> = s.values.iter().map(|(i, v)| (ev.ts(i), v)).collect();
+                (!points.is_empty()).then_some(MatrixSeries {
+                    labels: s.labels,
+                    points,
+                })
+            })
+            .collect(),
+        other => {
+            return Err(QueryError::BadData(format!(
+                "invalid expression type {:?} for range query, must be Scalar or instant Vector",
+                other.type_name()
+            )));
+        }
+    };
+    series.sort_by(|a, b| a.labels.cmp(&b.labels));
+    Ok(QueryValue::Matrix(series))
+}
+
+fn evaluator<'a>(
+    storage: &'a dyn Queryable,
+    opts: &'a QueryOptions,
+    start: i64,
+    end: i64,
+    step: i64,
+    cancel: Option<&'a AtomicBool>,
+) -> Evaluator<'a> {
+    Evaluator {
+        storage,
+        opts,
+        start,
+        end,
+        step,
+        query_start: start,
+        query_end: end,
+        deadline: Instant::now() + opts.timeout,
+        cancel,
+        samples: std::cell::Cell::new(0),
+    }
+}
