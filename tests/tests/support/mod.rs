@@ -302,7 +302,8 @@ pub fn encode(s: &str) -> String {
         .collect()
 }
 
-fn agent() -> ureq::Agent {
+/// An HTTP client that returns error statuses as responses; 10 s timeout.
+pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(10)))
