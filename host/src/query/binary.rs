@@ -213,6 +213,15 @@ fn result_labels(
     b.build()
 }
 
+/// A label set as Go's `labels.Labels.String()` prints it.
+fn go_labels(labels: &Labels) -> String {
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|(n, v)| format!("{n}={}", serde_json::to_string(v).unwrap_or_default()))
+        .collect();
+    format!("{{{}}}", pairs.join(", "))
+}
+
 type Candidates = (usize, Vec<(usize, usize)>);
 
 fn vector_vector(
@@ -279,21 +288,14 @@ fn vector_vector(
         }
         // The "one" side must be unique per signature at every step.
         for (g, members) in one_members.iter().enumerate() {
-            let present = members
-                .iter()
-                .filter(|&&r| one[r].values.is_present(i))
-                .count();
-            if present > 1 {
+            let mut present = members.iter().filter(|&&r| one[r].values.is_present(i));
+            if let (Some(&first), Some(&second)) = (present.next(), present.next()) {
                 return Err(exec(format!(
-                    "found duplicate series for the match group {} on the {} hand-side of the operation: {};many-to-many matching not allowed: matching labels must be unique on one side",
-                    sigs[g],
+                    "found duplicate series for the match group {} on the {} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
+                    go_labels(&sigs[g]),
                     side(swapped),
-                    members
-                        .iter()
-                        .filter(|&&r| one[r].values.is_present(i))
-                        .map(|&r| one[r].labels.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    go_labels(&one[second].labels),
+                    go_labels(&one[first].labels),
                 )));
             }
         }

@@ -122,7 +122,11 @@ enum Request {
 async fn run(app: Arc<App>, text: String, request: Request, opts: QueryOptions) -> Response {
     let expr = match query::parse(&text) {
         Ok(e) => e,
-        Err(e) => return error_response(&e),
+        Err(e) => {
+            return error_response(&QueryError::BadData(format!(
+                "invalid parameter \"query\": {e}"
+            )));
+        }
     };
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(Arc::clone(&cancel));

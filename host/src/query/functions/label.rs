@@ -16,10 +16,9 @@ pub fn replace(ev: &Evaluator, args: &[Box<Expr>]) -> Result<Value, QueryError> 
     let replacement = string_arg(ev, &args[2])?;
     let src = string_arg(ev, &args[3])?;
     let pattern = string_arg(ev, &args[4])?;
-    let re = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+    let re = Regex::new(&format!("^(?:{pattern})$")).map_err(|_| {
         exec(format!(
-            "invalid regular expression in label_replace(): {pattern}: {}",
-            crate::util::one_line(&e.to_string())
+            "invalid regular expression in label_replace(): {pattern}"
         ))
     })?;
     if !valid_label_name(&dst) {
