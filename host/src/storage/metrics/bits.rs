@@ -74,9 +74,19 @@ impl<'a> BitReader<'a> {
     }
 
     /// Reads `count` bits; `None` past the end.
+    #[inline]
     pub fn read(&mut self, count: u8) -> Option<u64> {
         if self.pos + count as usize > self.bytes.len() * 8 {
             return None;
+        }
+        // Fast path: the bits lie within one big-endian 8-byte load.
+        let byte = self.pos / 8;
+        let offset = (self.pos % 8) as u32;
+        if count > 0 && offset + u32::from(count) <= 64 && byte + 8 <= self.bytes.len() {
+            let word =
+                u64::from_be_bytes(self.bytes[byte..byte + 8].try_into().expect("eight bytes"));
+            self.pos += count as usize;
+            return Some((word << offset) >> (64 - u32::from(count)));
         }
         let mut value = 0u64;
         let mut remaining = count;
@@ -99,8 +109,12 @@ impl<'a> BitReader<'a> {
     }
 
     /// Reads one bit.
+    #[inline]
     pub fn bit(&mut self) -> Option<bool> {
-        self.read(1).map(|b| b == 1)
+        let byte = *self.bytes.get(self.pos / 8)?;
+        let b = (byte >> (7 - self.pos % 8)) & 1 == 1;
+        self.pos += 1;
+        Some(b)
     }
 }
 

@@ -173,49 +173,69 @@ impl MetricsDb {
 
     /// Raw samples in `[start, end]` of every series matching all
     /// `matchers`, merged across blocks and the head (a timestamp present in
-    /// several places is returned once).
+    /// several places is returned once), sorted by labels. Series are
+    /// decoded in parallel.
     pub fn select(&self, matchers: &[Matcher], start: i64, end: i64) -> Vec<SeriesSamples> {
-        let mut merged: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
+        use rayon::prelude::*;
         let blocks: Vec<Arc<Block>> = self
             .blocks
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let mut parts: Vec<SeriesSamples> = Vec::new();
         for b in blocks
             .iter()
             .filter(|b| b.meta().max_t >= start && b.meta().min_t <= end)
         {
-            for i in b.select(matchers) {
-                match b.samples(i, start, end) {
-                    Ok(samples) => merged
-                        .entry(b.labels(i).clone())
-                        .or_default()
-                        .extend(samples),
+            let selected = b.select(matchers);
+            let decoded: Vec<Option<SeriesSamples>> = selected
+                .par_iter()
+                .map(|&i| match b.samples(i, start, end) {
+                    Ok(samples) => Some((b.labels(i).clone(), samples)),
                     Err(e) => {
-                        tracing::error!(block = %b.dir().display(), error = %e, "cannot read block")
+                        tracing::error!(block = %b.dir().display(), error = %e, "cannot read block");
+                        None
                     }
-                }
-            }
+                })
+                .collect();
+            parts.extend(decoded.into_iter().flatten());
         }
         {
             let head = self.head.read().unwrap_or_else(|p| p.into_inner());
-            for id in head.select(matchers) {
-                if let Some(s) = head.series(id) {
-                    merged
-                        .entry(s.labels.clone())
-                        .or_default()
-                        .extend(s.samples(start, end));
+            let ids = head.select(matchers);
+            let decoded: Vec<SeriesSamples> = ids
+                .par_iter()
+                .filter_map(|&id| {
+                    head.series(id)
+                        .map(|s| (s.labels.clone(), s.samples(start, end)))
+                })
+                .collect();
+            parts.extend(decoded);
+        }
+        // Stable: for one series, blocks (oldest first) come before the head.
+        parts.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<SeriesSamples> = Vec::with_capacity(parts.len());
+        let mut merged: Vec<bool> = Vec::with_capacity(parts.len());
+        for (labels, samples) in parts {
+            match out.last_mut() {
+                Some(last) if last.0 == labels => {
+                    last.1.extend(samples);
+                    *merged.last_mut().expect("parallel to out") = true;
+                }
+                _ => {
+                    out.push((labels, samples));
+                    merged.push(false);
                 }
             }
         }
-        merged
-            .into_iter()
-            .filter_map(|(labels, mut samples)| {
+        for ((_, samples), merged) in out.iter_mut().zip(merged) {
+            if merged {
                 samples.sort_by_key(|(t, _)| *t);
                 samples.dedup_by_key(|(t, _)| *t);
-                (!samples.is_empty()).then_some((labels, samples))
-            })
-            .collect()
+            }
+        }
+        out.retain(|(_, samples)| !samples.is_empty());
+        out
     }
 
     /// Housekeeping, run periodically off the async runtime: cuts the head's
