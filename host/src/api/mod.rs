@@ -1,16 +1,17 @@
 //! The HTTP API on one port (axum). Operational endpoints for now:
 //! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`, and
 //! `/api/v0/raw` (raw stored samples), `POST /api/v1/write` (remote write),
-//! `POST /v1/metrics` (OTLP metrics). The
-//! Prometheus, Loki, Jaeger and Alertmanager APIs join this router as their
-//! capabilities land.
+//! `POST /v1/metrics` (OTLP metrics), and the Prometheus HTTP API v1
+//! (`prom/`). The Loki, Jaeger and Alertmanager APIs join this router as
+//! their capabilities land.
 
 mod health;
 mod otlp;
+mod prom;
 mod raw;
 mod write;
 
-pub use raw::selector_matchers;
+pub use prom::params::selector_matchers;
 
 use crate::app::App;
 use axum::Router;
@@ -47,6 +48,7 @@ pub fn router(app: Arc<App>) -> Router {
                 crate::ingest::remote_write::MAX_COMPRESSED + 1,
             )),
         )
+        .merge(prom::router())
         .with_state(app)
 }
 
