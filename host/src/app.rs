@@ -6,7 +6,7 @@
 
 use crate::forward::Forwarder;
 use crate::ingest::{ExporterSink, Pipeline};
-use crate::manifest::{Manifest, PluginSpec};
+use crate::manifest::{Manifest, PluginSpec, ServerConfig, StorageConfig};
 use crate::runtime::{PluginHandle, PluginHealth, Runtime, StateStore, content_hash, plugin_bytes};
 use crate::scheduler::{self, Sinks};
 use crate::storage::metrics::{DbOptions, MetricsDb};
@@ -48,6 +48,18 @@ pub struct ReloadStatus {
     pub error: Option<String>,
 }
 
+/// What was fixed when Watchpost started: `[server]` and `[storage]` take
+/// effect only on restart.
+#[derive(Debug, Clone)]
+pub struct Startup {
+    /// Unix ms.
+    pub at_ms: i64,
+    /// `[server]` as started.
+    pub server: ServerConfig,
+    /// `[storage]` as started.
+    pub storage: StorageConfig,
+}
+
 /// The application.
 pub struct App {
     runtime: Arc<Runtime>,
@@ -63,6 +75,8 @@ pub struct App {
     exporters: Arc<ExporterSink>,
     ready: AtomicBool,
     last_reload: std::sync::Mutex<Option<ReloadStatus>>,
+    /// The configuration fixed at start.
+    pub startup: Startup,
 }
 
 /// One plugin in `/health`.
@@ -82,6 +96,11 @@ pub struct PluginReport {
 impl App {
     /// Loads `manifest` and starts everything in it.
     pub async fn start(manifest: Manifest) -> anyhow::Result<Arc<App>> {
+        let startup = Startup {
+            at_ms: crate::util::now_ms(),
+            server: manifest.server.clone(),
+            storage: manifest.storage.clone(),
+        };
         let cache = manifest.storage.data_dir.join("cache").join("compiled");
         let runtime = Arc::new(Runtime::new(Some(&cache))?);
         let telemetry = Arc::new(SelfMetrics::new());
@@ -126,6 +145,7 @@ impl App {
             exporters,
             ready: AtomicBool::new(false),
             last_reload: std::sync::Mutex::new(None),
+            startup,
         });
         app.apply(manifest).await?;
         spawn_maintenance(Arc::clone(&app.metrics), Arc::clone(&app.telemetry));
@@ -202,6 +222,31 @@ impl App {
                 .collect(),
             None => Vec::new(),
         }
+    }
+
+    /// The running manifest (the last one applied).
+    pub async fn manifest(&self) -> Option<Manifest> {
+        self.running
+            .lock()
+            .await
+            .as_ref()
+            .map(|r| r.manifest.clone())
+    }
+
+    /// Every running plugin's handle, in name order.
+    pub async fn plugins(&self) -> Vec<Arc<PluginHandle>> {
+        self.running
+            .lock()
+            .await
+            .iter()
+            .flat_map(|r| r.plugins.values())
+            .map(|p| Arc::clone(&p.handle))
+            .collect()
+    }
+
+    /// Where exporter collections go (and how each target's last one went).
+    pub fn exporter_sink(&self) -> &ExporterSink {
+        &self.exporters
     }
 
     /// The handle of a running plugin.

@@ -71,13 +71,23 @@ pub fn spawn(
     }))
 }
 
-/// The targets of an exporter: manifest `targets` (or one named after the
-/// plugin), after target relabeling as Prometheus does it: the rules see
-/// `__address__` and `job`; a target they drop is not collected; `instance`
-/// defaults to the final `__address__`; labels starting with `__` are removed.
-/// The target's labels are the ones every series it yields carries.
-pub fn targets(handle: &PluginHandle) -> Vec<Target> {
-    let spec = handle.loaded.spec();
+/// One configured target of an exporter and what target relabeling made
+/// of it.
+#[derive(Debug, Clone)]
+pub struct ResolvedTarget {
+    /// The labels the relabel rules saw (`__address__`, `job`).
+    pub discovered: Vec<(String, String)>,
+    /// The target, or `None` when relabeling dropped it.
+    pub target: Option<Target>,
+}
+
+/// Every target of an exporter, dropped ones included: manifest `targets`
+/// (or one named after the plugin), after target relabeling as Prometheus
+/// does it: the rules see `__address__` and `job`; a target they drop is not
+/// collected; `instance` defaults to the final `__address__`; labels
+/// starting with `__` are removed. The target's labels are the ones every
+/// series it yields carries.
+pub fn resolve_targets(spec: &crate::manifest::PluginSpec) -> Vec<ResolvedTarget> {
     let addresses = if spec.targets.is_empty() {
         vec![spec.name.clone()]
     } else {
@@ -85,29 +95,41 @@ pub fn targets(handle: &PluginHandle) -> Vec<Target> {
     };
     addresses
         .into_iter()
-        .filter_map(|address| {
-            let initial = vec![
+        .map(|address| {
+            let discovered = vec![
                 ("__address__".to_string(), address),
                 ("job".to_string(), spec.name.clone()),
             ];
-            let mut labels = crate::relabel::apply(&spec.relabel, initial)?;
-            let address = labels
-                .iter()
-                .find(|(n, _)| n == "__address__")
-                .map(|(_, v)| v.clone())?;
-            if !labels.iter().any(|(n, _)| n == "instance") {
-                labels.push(("instance".into(), address.clone()));
-            }
-            labels.retain(|(n, _)| !n.starts_with("__"));
-            labels.sort();
-            Some(Target {
-                address,
-                labels: labels
-                    .into_iter()
-                    .map(|(name, value)| Label { name, value })
-                    .collect(),
-            })
+            let target =
+                crate::relabel::apply(&spec.relabel, discovered.clone()).and_then(|mut labels| {
+                    let address = labels
+                        .iter()
+                        .find(|(n, _)| n == "__address__")
+                        .map(|(_, v)| v.clone())?;
+                    if !labels.iter().any(|(n, _)| n == "instance") {
+                        labels.push(("instance".into(), address.clone()));
+                    }
+                    labels.retain(|(n, _)| !n.starts_with("__"));
+                    labels.sort();
+                    Some(Target {
+                        address,
+                        labels: labels
+                            .into_iter()
+                            .map(|(name, value)| Label { name, value })
+                            .collect(),
+                    })
+                });
+            ResolvedTarget { discovered, target }
         })
+        .collect()
+}
+
+/// The targets of an exporter that relabeling keeps (see
+/// [`resolve_targets`]).
+pub fn targets(handle: &PluginHandle) -> Vec<Target> {
+    resolve_targets(handle.loaded.spec())
+        .into_iter()
+        .filter_map(|r| r.target)
         .collect()
 }
 
@@ -137,7 +159,7 @@ async fn run_exporter(handle: &PluginHandle, sinks: &Sinks) {
         let (sink, plugin) = (Arc::clone(&sinks.exporters), handle.name().to_string());
         let stored = tokio::task::spawn_blocking(move || match result {
             Ok(families) => sink.collected(&plugin, &address, &labels, at, took, &families),
-            Err(_) => sink.failed(&plugin, &address, &labels, at, took),
+            Err(e) => sink.failed(&plugin, &address, &labels, at, took, &e.to_string()),
         });
         if let Err(e) = stored.await {
             tracing::error!(plugin = handle.name(), error = %e, "storing a collection panicked");

@@ -78,4 +78,25 @@ mode = "ok"
         up.iter()
             .all(|s| s["metric"]["host"].as_str().unwrap().starts_with("api-"))
     );
+
+    // `/api/v1/targets` shows the same: two active targets with their last
+    // collection, the one `keep` dropped under droppedTargets.
+    let (status, body) = server.get("/api/v1/targets");
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let active = v["data"]["activeTargets"].as_array().unwrap();
+    assert_eq!(active.len(), 2, "{body}");
+    for t in active {
+        assert_eq!(t["scrapePool"], "fleet");
+        assert_eq!(t["health"], "up", "{body}");
+        assert_eq!(t["lastError"], "");
+        assert!(t["lastScrape"].as_str().unwrap().ends_with('Z'));
+        assert!(t["lastScrapeDuration"].as_f64().unwrap() > 0.0);
+        assert_eq!(t["labels"]["job"], "fleet");
+        assert_eq!(t["scrapeInterval"], "200ms");
+    }
+    assert_eq!(
+        v["data"]["droppedTargets"],
+        serde_json::json!([{"discoveredLabels": {"__address__": "worker-1:9000", "job": "fleet"}}])
+    );
 }

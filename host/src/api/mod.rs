@@ -1,10 +1,9 @@
 //! The HTTP API on one port (axum). Operational endpoints for now:
 //! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`, and
 //! `/api/v0/raw` (raw stored samples), `POST /api/v1/write` (remote write),
-//! `POST /v1/metrics` (OTLP metrics), and Prometheus' query API
-//! (`/api/v1/query`, `/api/v1/query_range`). The
-//! Prometheus, Loki, Jaeger and Alertmanager APIs join this router as their
-//! capabilities land.
+//! `POST /v1/metrics` (OTLP metrics), and the Prometheus HTTP API v1
+//! (`prom/`). The Loki, Jaeger and Alertmanager APIs join this router as
+//! their capabilities land.
 
 mod health;
 mod otlp;
@@ -12,7 +11,7 @@ mod prom;
 mod raw;
 mod write;
 
-pub use raw::selector_matchers;
+pub use prom::params::selector_matchers;
 
 use crate::app::App;
 use axum::Router;
@@ -32,14 +31,6 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/v0/raw", get(raw::raw))
         .route(
-            "/api/v1/query",
-            get(prom::query::instant).post(prom::query::instant),
-        )
-        .route(
-            "/api/v1/query_range",
-            get(prom::query::range).post(prom::query::range),
-        )
-        .route(
             "/v1/metrics",
             post(otlp::metrics).layer(axum::extract::DefaultBodyLimit::max(
                 crate::ingest::otlp_metrics::MAX_BODY + 1,
@@ -57,6 +48,7 @@ pub fn router(app: Arc<App>) -> Router {
                 crate::ingest::remote_write::MAX_COMPRESSED + 1,
             )),
         )
+        .merge(prom::router())
         .with_state(app)
 }
 

@@ -2,22 +2,52 @@
 //! per-target series, and staleness markers, appended durably before the
 //! collection counts as recorded. Scrape state is keyed by plugin and target
 //! so a plugin that is reloaded keeps its staleness tracking, and a plugin or
-//! target that goes away has its series marked stale.
+//! target that goes away has its series marked stale. Each target's last
+//! collection (when, how long, which error) is kept for `/api/v1/targets`,
+//! and each family's type and help for `/api/v1/metadata`.
 
 use super::Pipeline;
-use crate::runtime::bindings::types::MetricFamily;
+use crate::runtime::bindings::types::{MetricFamily, MetricKind};
 use crate::storage::metrics::Sample;
+use crate::storage::metrics::metadata::MetricMetadata;
 use crate::storage::metrics::scrape::{ScrapeState, TargetLabels, synthetic};
 use crate::telemetry::SelfMetrics;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// How the last collection of one target went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastScrape {
+    /// When it started (Unix ms).
+    pub at_ms: i64,
+    /// How long it took.
+    pub took: Duration,
+    /// Why it failed; `None` when it succeeded.
+    pub error: Option<String>,
+}
+
 /// Where exporter output goes.
 pub struct ExporterSink {
     pipeline: Arc<Pipeline>,
     telemetry: Arc<SelfMetrics>,
     states: Mutex<HashMap<(String, String), ScrapeState>>,
+    last: Mutex<HashMap<(String, String), LastScrape>>,
+}
+
+fn metadata_of(family: &MetricFamily) -> MetricMetadata {
+    let kind = match family.kind {
+        MetricKind::Counter => "counter",
+        MetricKind::Gauge => "gauge",
+        MetricKind::Histogram => "histogram",
+        MetricKind::Summary => "summary",
+        MetricKind::Untyped => "unknown",
+    };
+    MetricMetadata {
+        kind: kind.into(),
+        help: family.help.clone(),
+        unit: family.unit.clone(),
+    }
 }
 
 impl ExporterSink {
@@ -27,7 +57,28 @@ impl ExporterSink {
             pipeline,
             telemetry,
             states: Mutex::new(HashMap::new()),
+            last: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The last collection of `target` by `plugin`, if there was one.
+    pub fn last_scrape(&self, plugin: &str, target: &str) -> Option<LastScrape> {
+        self.last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(plugin.to_string(), target.to_string()))
+            .cloned()
+    }
+
+    fn record(&self, plugin: &str, target: &str, at_ms: i64, took: Duration, error: Option<&str>) {
+        self.last.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            (plugin.into(), target.into()),
+            LastScrape {
+                at_ms,
+                took,
+                error: error.map(str::to_string),
+            },
+        );
     }
 
     fn append(&self, plugin: &str, samples: &[Sample]) -> usize {
@@ -56,6 +107,11 @@ impl ExporterSink {
         took: Duration,
         families: &[MetricFamily],
     ) {
+        self.record(plugin, target, at, took, None);
+        let metadata = self.pipeline.db().metadata();
+        for family in families {
+            metadata.record(&family.name, metadata_of(family));
+        }
         let scrape = {
             let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
             states
@@ -78,7 +134,8 @@ impl ExporterSink {
         );
     }
 
-    /// Records a failed collection: `up` 0 and stale markers.
+    /// Records a failed collection (`error` says why): `up` 0 and stale
+    /// markers.
     pub fn failed(
         &self,
         plugin: &str,
@@ -86,7 +143,9 @@ impl ExporterSink {
         labels: &TargetLabels,
         at: i64,
         took: Duration,
+        error: &str,
     ) {
+        self.record(plugin, target, at, took, Some(error));
         let mut samples = {
             let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
             states
@@ -110,6 +169,8 @@ impl ExporterSink {
                 .filter(|(p, t)| p == plugin && !keep.contains(t))
                 .cloned()
                 .collect();
+            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            last.retain(|(p, t), _| p != plugin || keep.contains(t));
             for key in gone {
                 if let Some(mut state) = states.remove(&key) {
                     samples.extend(state.stale_all(now));

@@ -8,5 +8,5 @@ pub mod prompb;
 pub mod remote_write;
 pub mod text_import;
 
-pub use exporter::ExporterSink;
+pub use exporter::{ExporterSink, LastScrape};
 pub use pipeline::Pipeline;

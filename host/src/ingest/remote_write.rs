@@ -6,11 +6,13 @@
 //! the reasons when the payload is malformed or some samples were refused
 //! (the valid ones of the same request are stored and durable — a sender
 //! must not retry a 4xx); `413` past the size limit; `500` when the store
-//! cannot write (retryable).
+//! cannot write (retryable). Metric metadata sent along is kept for
+//! `/api/v1/metadata`.
 
 use super::Pipeline;
 use super::prompb::WriteRequest;
 use crate::storage::metrics::head::RejectReason;
+use crate::storage::metrics::metadata::MetricMetadata;
 use crate::storage::metrics::{Labels, Sample};
 use crate::telemetry::SelfMetrics;
 use prost::Message;
@@ -67,6 +69,17 @@ pub fn decode(body: &[u8]) -> Result<WriteRequest, WriteResponse> {
 /// Stores `request` through `pipeline` (blocking: call it off the async
 /// runtime).
 pub fn store(pipeline: &Pipeline, telemetry: &SelfMetrics, request: WriteRequest) -> WriteResponse {
+    let metadata = pipeline.db().metadata();
+    for m in request
+        .metadata
+        .iter()
+        .filter(|m| !m.metric_family_name.is_empty())
+    {
+        metadata.record(
+            &m.metric_family_name,
+            MetricMetadata::from_remote_write(m.r#type, &m.help, &m.unit),
+        );
+    }
     let mut samples = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let mut invalid = 0u64;
@@ -218,9 +231,22 @@ mod tests {
         assert!(resp.body.contains("out of bounds"), "{}", resp.body);
         let ok = WriteRequest {
             timeseries: vec![series(&[("__name__", "up"), ("job", "a")], &[(3000, 1.0)])],
-            metadata: vec![],
+            metadata: vec![crate::ingest::prompb::MetricMetadata {
+                r#type: 1,
+                metric_family_name: "http_requests_total".into(),
+                help: "Requests served.".into(),
+                unit: String::new(),
+            }],
         };
         assert_eq!(store(&pipeline, &telemetry, ok).status, 204);
+        assert_eq!(
+            db.metadata().list(None, None),
+            vec![(
+                "http_requests_total".to_string(),
+                MetricMetadata::from_remote_write(1, "Requests served.", "")
+            )],
+            "metadata is kept even in a request without its series"
+        );
     }
 
     #[test]

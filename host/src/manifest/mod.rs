@@ -5,6 +5,7 @@
 mod error;
 mod interpolate;
 mod raw;
+pub mod redact;
 pub mod units;
 mod validate;
 mod validate_forward;
@@ -41,6 +42,9 @@ pub struct Manifest {
     pub plugins: Vec<PluginSpec>,
     /// `[[forward]]` entries.
     pub forwards: Vec<crate::forward::ForwardSpec>,
+    /// The manifest text re-rendered with secrets redacted (see
+    /// [`redact`]), for `/api/v1/status/config`.
+    pub redacted: String,
 }
 
 /// `[server]`.
@@ -48,6 +52,8 @@ pub struct Manifest {
 pub struct ServerConfig {
     /// HTTP listen address.
     pub listen: SocketAddr,
+    /// Whether the TSDB admin endpoints are served.
+    pub enable_admin_api: bool,
 }
 
 /// `[storage]`.

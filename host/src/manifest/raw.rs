@@ -13,6 +13,7 @@ pub struct RawManifest {
     /// ```toml
     /// [server]
     /// listen = "127.0.0.1:9090"
+    /// enable_admin_api = false
     /// ```
     #[serde(default)]
     pub server: RawServer,
@@ -89,6 +90,11 @@ pub struct RawBasicAuth {
 pub struct RawServer {
     /// Address of the HTTP API; default `127.0.0.1:9090`.
     pub listen: Option<Spanned<String>>,
+    /// `enable_admin_api = true`: serve `/api/v1/admin/tsdb/*` (snapshot,
+    /// delete_series, clean_tombstones), Prometheus'
+    /// `--web.enable-admin-api`; default `false`.
+    #[serde(default)]
+    pub enable_admin_api: bool,
 }
 
 /// `[storage]`.

@@ -165,10 +165,12 @@ pub(super) fn validate(
         path: file.to_path_buf(),
         server: ServerConfig {
             listen: listen.unwrap_or_else(|_| unreachable!("errors returned above")),
+            enable_admin_api: raw.server.enable_admin_api,
         },
         storage,
         plugins,
         forwards,
+        redacted: super::redact::redacted(source),
     })
 }
 

@@ -2,12 +2,13 @@
 //! answered in Prometheus' JSON shape. Evaluation runs off the async runtime
 //! and is cancelled when the client goes away.
 
+use super::envelope::{ApiError, ApiResult};
+use super::params::Params;
 use crate::app::App;
-use crate::query::{self, QueryError, QueryOptions};
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use crate::query::{self, QueryOptions};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -15,48 +16,8 @@ use std::time::Duration;
 /// Most points a range query may return per series (as Prometheus).
 const MAX_POINTS: i64 = 11_000;
 
-/// Form parameters from the query string and an urlencoded body.
-pub(crate) struct Params(Vec<(String, String)>);
-
-impl Params {
-    pub(crate) fn from_request(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> Params {
-        let mut pairs: Vec<(String, String)> = query
-            .as_deref()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-            .unwrap_or_default();
-        let is_form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if is_form {
-            pairs.extend(form_urlencoded::parse(body).into_owned());
-        }
-        Params(pairs)
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A time parameter: Unix seconds (with decimals) or RFC 3339, in ms.
-pub(crate) fn parse_time(s: &str) -> Result<i64, String> {
-    if let Ok(secs) = s.parse::<f64>()
-        && secs.is_finite()
-    {
-        let whole = secs.trunc();
-        let frac = ((secs - whole) * 1000.0).round();
-        return Ok(whole as i64 * 1000 + frac as i64);
-    }
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| format!("cannot parse {s:?} to a valid timestamp"))
-}
-
-/// A duration parameter: seconds (with decimals) or a Prometheus duration.
+/// A duration parameter: seconds (with decimals) or a Prometheus duration,
+/// in ms.
 pub(crate) fn parse_duration(s: &str) -> Result<i64, String> {
     if let Ok(secs) = s.parse::<f64>() {
         let ms = secs * 1000.0;
@@ -72,29 +33,6 @@ pub(crate) fn parse_duration(s: &str) -> Result<i64, String> {
         .map_err(|_| format!("cannot parse {s:?} to a valid duration"))
 }
 
-/// The error envelope with the status Prometheus uses.
-pub(crate) fn error_response(error: &QueryError) -> Response {
-    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let body = serde_json::json!({
-        "status": "error",
-        "errorType": error.error_type(),
-        "error": error.to_string(),
-    });
-    (status, axum::Json(body)).into_response()
-}
-
-fn bad_param(name: &str, message: String) -> QueryError {
-    QueryError::BadData(format!("invalid parameter \"{name}\": {message}"))
-}
-
-fn success(data: String) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        format!("{{\"status\":\"success\",\"data\":{data}}}"),
-    )
-        .into_response()
-}
-
 /// Sets its flag when dropped: the handler future is dropped when the
 /// client disconnects, which cancels the evaluation.
 struct CancelOnDrop(Arc<AtomicBool>);
@@ -105,11 +43,14 @@ impl Drop for CancelOnDrop {
     }
 }
 
-fn options(params: &Params) -> Result<QueryOptions, QueryError> {
+fn options(params: &Params) -> Result<QueryOptions, ApiError> {
     let mut opts = QueryOptions::default();
-    if let Some(t) = params.get("timeout") {
-        let ms = parse_duration(t).map_err(|e| bad_param("timeout", e))?;
-        opts.timeout = opts.timeout.min(Duration::from_millis(ms.max(0) as u64));
+    match params.get("timeout") {
+        "" => {}
+        t => {
+            let ms = parse_duration(t).map_err(|e| ApiError::invalid_param("timeout", e))?;
+            opts.timeout = opts.timeout.min(Duration::from_millis(ms.max(0) as u64));
+        }
     }
     Ok(opts)
 }
@@ -119,15 +60,8 @@ enum Request {
     Range { start: i64, end: i64, step: i64 },
 }
 
-async fn run(app: Arc<App>, text: String, request: Request, opts: QueryOptions) -> Response {
-    let expr = match query::parse(&text) {
-        Ok(e) => e,
-        Err(e) => {
-            return error_response(&QueryError::BadData(format!(
-                "invalid parameter \"query\": {e}"
-            )));
-        }
-    };
+async fn run(app: Arc<App>, text: &str, request: Request, opts: QueryOptions) -> ApiResult {
+    let expr = query::parse(text).map_err(|e| ApiError::invalid_param("query", e))?;
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(Arc::clone(&cancel));
     let db = Arc::clone(&app.metrics);
@@ -137,74 +71,68 @@ async fn run(app: Arc<App>, text: String, request: Request, opts: QueryOptions) 
             query::range_query(&*db, &expr, start, end, step, &opts, Some(&cancel))
         }
     })
-    .await;
-    match result {
-        Ok(Ok(value)) => success(query::json::data(&value)),
-        Ok(Err(e)) => error_response(&e),
-        Err(e) => error_response(&QueryError::Execution(format!("query panicked: {e}"))),
-    }
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::query(&e))?;
+    // The result is encoded by hand, byte for byte as Prometheus does.
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        format!(
+            "{{\"status\":\"success\",\"data\":{}}}",
+            query::json::data(&result)
+        ),
+    )
+        .into_response())
 }
 
-pub(in crate::api) async fn instant(
-    State(app): State<Arc<App>>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let params = Params::from_request(raw, &headers, &body);
-    let parsed = (|| {
-        let text = params.get("query").unwrap_or("").to_string();
-        let time = match params.get("time") {
-            Some(t) if !t.is_empty() => parse_time(t).map_err(|e| bad_param("time", e))?,
-            _ => crate::util::now_ms(),
-        };
-        Ok::<_, QueryError>((text, time, options(&params)?))
-    })();
-    match parsed {
-        Ok((text, time, opts)) => run(app, text, Request::Instant { time }, opts).await,
-        Err(e) => error_response(&e),
-    }
+pub(super) async fn instant(State(app): State<Arc<App>>, params: Params) -> ApiResult {
+    let time = params.time("time", crate::util::now_ms())?;
+    let opts = options(&params)?;
+    run(app, params.get("query"), Request::Instant { time }, opts).await
 }
 
-pub(in crate::api) async fn range(
-    State(app): State<Arc<App>>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let params = Params::from_request(raw, &headers, &body);
-    let parsed = (|| {
-        let time =
-            |name: &str| parse_time(params.get(name).unwrap_or("")).map_err(|e| bad_param(name, e));
-        let (start, end) = (time("start")?, time("end")?);
-        if end < start {
-            return Err(bad_param(
-                "end",
-                "end timestamp must not be before start time".into(),
-            ));
-        }
-        let step =
-            parse_duration(params.get("step").unwrap_or("")).map_err(|e| bad_param("step", e))?;
-        if step <= 0 {
-            return Err(bad_param(
-                "step",
-                "zero or negative query resolution step widths are not accepted. Try a positive integer".into(),
-            ));
-        }
-        if (end - start) / step > MAX_POINTS {
-            return Err(QueryError::BadData(
-                "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)".into(),
-            ));
-        }
-        let text = params.get("query").unwrap_or("").to_string();
-        Ok::<_, QueryError>((text, start, end, step, options(&params)?))
-    })();
-    match parsed {
-        Ok((text, start, end, step, opts)) => {
-            run(app, text, Request::Range { start, end, step }, opts).await
-        }
-        Err(e) => error_response(&e),
+pub(super) async fn range(State(app): State<Arc<App>>, params: Params) -> ApiResult {
+    let start = params.time("start", i64::MIN)?;
+    let end = params.time("end", i64::MIN)?;
+    if params.get("start").is_empty() {
+        return Err(ApiError::invalid_param(
+            "start",
+            "cannot parse \"\" to a valid timestamp",
+        ));
     }
+    if params.get("end").is_empty() {
+        return Err(ApiError::invalid_param(
+            "end",
+            "cannot parse \"\" to a valid timestamp",
+        ));
+    }
+    if end < start {
+        return Err(ApiError::invalid_param(
+            "end",
+            "end timestamp must not be before start time",
+        ));
+    }
+    let step =
+        parse_duration(params.get("step")).map_err(|e| ApiError::invalid_param("step", e))?;
+    if step <= 0 {
+        return Err(ApiError::invalid_param(
+            "step",
+            "zero or negative query resolution step widths are not accepted. Try a positive integer",
+        ));
+    }
+    if (end - start) / step > MAX_POINTS {
+        return Err(ApiError::bad_data(
+            "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+        ));
+    }
+    let opts = options(&params)?;
+    run(
+        app,
+        params.get("query"),
+        Request::Range { start, end, step },
+        opts,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -212,17 +140,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn times_and_durations_as_prometheus_reads_them() {
-        assert_eq!(parse_time("1435781451.781"), Ok(1_435_781_451_781));
-        assert_eq!(
-            parse_time("2015-07-01T20:10:51.781Z"),
-            Ok(1_435_781_451_781)
-        );
-        assert_eq!(
-            parse_time("2015-07-01T22:10:51.781+02:00"),
-            Ok(1_435_781_451_781)
-        );
-        assert!(parse_time("yesterday").is_err());
+    fn durations_as_prometheus_reads_them() {
         assert_eq!(parse_duration("15"), Ok(15_000));
         assert_eq!(parse_duration("1m30s"), Ok(90_000));
         assert_eq!(parse_duration("0.5"), Ok(500));

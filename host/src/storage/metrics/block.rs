@@ -3,7 +3,8 @@
 //!
 //! - `chunks`: the compressed chunks back to back,
 //! - `index`: every series' labels and its chunk references, with a CRC32,
-//! - `meta.json`: time range, level, counts.
+//! - `meta.json`: time range, level, counts,
+//! - `tombstones` (optional): ranges deleted since (see `tombstones.rs`).
 //!
 //! It is written under a temporary name, synced, then renamed, so a crash
 //! never leaves half a block. Reads load the index and fetch chunks with
@@ -13,12 +14,14 @@ use super::chunk::XorChunk;
 use super::codec::{ByteReader, put_str};
 use super::labels::Labels;
 use super::matcher::Matcher;
+use super::tombstones::{self, Tombstones};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 /// A block's `meta.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +63,8 @@ pub struct Block {
     series: Vec<BlockSeries>,
     chunks: File,
     bytes: u64,
+    /// The only mutable part: deletions, written through to disk.
+    tombstones: RwLock<Tombstones>,
 }
 
 /// One series' chunks, for writing.
@@ -78,6 +83,17 @@ fn corrupt(dir: &Path, what: &str) -> std::io::Error {
 
 /// Writes a block of `series` into `parent`; returns it open.
 pub fn write_block(parent: &Path, level: u32, series: Vec<SeriesChunks>) -> std::io::Result<Block> {
+    write_block_tagged(parent, level, series, "")
+}
+
+/// [`write_block`], with `tag` appended to the directory name: a rewrite of
+/// a block (same range and level) must not take its directory.
+pub fn write_block_tagged(
+    parent: &Path,
+    level: u32,
+    series: Vec<SeriesChunks>,
+    tag: &str,
+) -> std::io::Result<Block> {
     let (mut min_t, mut max_t, mut samples) = (i64::MAX, i64::MIN, 0u64);
     let mut chunk_bytes: Vec<u8> = Vec::new();
     let mut index: Vec<u8> = Vec::new();
@@ -109,7 +125,7 @@ pub fn write_block(parent: &Path, level: u32, series: Vec<SeriesChunks>) -> std:
     let crc = crc32fast::hash(&index);
     index.extend_from_slice(&crc.to_le_bytes());
 
-    let id = format!("{:016x}-{:016x}-{level}", min_t as u64, max_t as u64);
+    let id = format!("{:016x}-{:016x}-{level}{tag}", min_t as u64, max_t as u64);
     let meta = BlockMeta {
         id: id.clone(),
         min_t,
@@ -191,12 +207,14 @@ impl Block {
             .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
             .map(|m| m.len())
             .sum();
+        let tombstones = RwLock::new(Tombstones::read(dir)?);
         Ok(Block {
             dir: dir.to_path_buf(),
             meta,
             series,
             chunks,
             bytes,
+            tombstones,
         })
     }
 
@@ -238,7 +256,7 @@ impl Block {
         XorChunk::from_bytes(&buf).ok_or_else(|| corrupt(&self.dir, "undecodable chunk"))
     }
 
-    /// The chunks of series `i` (all of them, for compaction).
+    /// The chunks of series `i` as stored, deleted samples included.
     pub fn chunks(&self, i: usize) -> std::io::Result<Vec<XorChunk>> {
         self.series[i]
             .chunks
@@ -247,22 +265,88 @@ impl Block {
             .collect()
     }
 
-    /// Samples of series `i` in `[start, end]`.
+    /// The chunks of series `i` without its deleted samples (for
+    /// compaction and rewrites).
+    pub fn live_chunks(&self, i: usize) -> std::io::Result<Vec<XorChunk>> {
+        let deleted = self.deleted(i);
+        Ok(tombstones::filter_chunks(self.chunks(i)?, &deleted))
+    }
+
+    fn deleted(&self, i: usize) -> Vec<tombstones::Interval> {
+        self.tombstones
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(i)
+            .to_vec()
+    }
+
+    /// Samples of series `i` in `[start, end]`, deleted ones left out.
     pub fn samples(&self, i: usize, start: i64, end: i64) -> std::io::Result<Vec<(i64, f64)>> {
+        let deleted = self.deleted(i);
         let mut out = Vec::new();
         for r in self.series[i]
             .chunks
             .iter()
             .filter(|r| r.max_t >= start && r.min_t <= end)
+            .filter(|r| !tombstones::covers(&deleted, r.min_t, r.max_t))
         {
             out.extend(
                 self.read_chunk(r)?
                     .iter()
-                    .filter(|(t, _)| *t >= start && *t <= end),
+                    .filter(|(t, _)| *t >= start && *t <= end)
+                    .filter(|(t, _)| !tombstones::deleted(&deleted, *t)),
             );
         }
         out.sort_by_key(|(t, _)| *t);
         Ok(out)
+    }
+
+    /// Whether series `i` has a chunk overlapping `[start, end]` whose
+    /// overlap is not wholly deleted. Decided from the index alone (chunk
+    /// time ranges), as Prometheus decides which series a range touches.
+    pub fn has_data(&self, i: usize, start: i64, end: i64) -> bool {
+        let deleted = self.deleted(i);
+        self.series[i].chunks.iter().any(|r| {
+            r.max_t >= start
+                && r.min_t <= end
+                && !tombstones::covers(&deleted, r.min_t.max(start), r.max_t.min(end))
+        })
+    }
+
+    /// Deletes `[start, end]` of every series matching all of `matchers`
+    /// that has data there; the tombstones are on disk when this returns.
+    /// Returns how many series were affected.
+    pub fn delete(&self, matchers: &[Matcher], start: i64, end: i64) -> std::io::Result<usize> {
+        let hit: Vec<usize> = self
+            .select(matchers)
+            .into_iter()
+            .filter(|&i| self.has_data(i, start, end))
+            .collect();
+        if hit.is_empty() {
+            return Ok(0);
+        }
+        let mut tombstones = self.tombstones.write().unwrap_or_else(|p| p.into_inner());
+        let mut updated = tombstones.clone();
+        for &i in &hit {
+            updated.add(i, (start, end));
+        }
+        updated.write(&self.dir)?;
+        *tombstones = updated;
+        Ok(hit.len())
+    }
+
+    /// Whether any of its data is deleted.
+    pub fn has_tombstones(&self) -> bool {
+        !self
+            .tombstones
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+
+    /// Number of series.
+    pub fn series_len(&self) -> usize {
+        self.series.len()
     }
 }
 

@@ -1,16 +1,25 @@
 //! The metrics store facade: `append` (WAL synced before the append is
 //! acknowledged), `select` (blocks and head merged), and `maintain` (cut the
 //! head's older chunks into a block, checkpoint the WAL, compact blocks,
-//! apply retention by time and size).
+//! apply retention by time and size). Metadata queries (`series`,
+//! `label_names`, `label_values`) live in `db/series_query.rs`; deletion,
+//! tombstone cleaning and snapshots in `db/admin.rs`.
 
 use super::block::{self, Block};
+use super::chunk::XorChunk;
 use super::head::{Head, RejectReason, SeriesId};
 use super::labels::Labels;
 use super::matcher::Matcher;
+use super::metadata::MetadataStore;
 use super::wal::{Wal, WalRecord};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
+
+mod admin;
+mod series_query;
+
+pub use admin::SnapshotReport;
 
 /// Default block range: two hours, as Prometheus.
 pub const DEFAULT_BLOCK_RANGE_MS: i64 = 2 * 3600 * 1000;
@@ -96,6 +105,7 @@ pub struct MetricsDb {
     blocks_dir: PathBuf,
     maintenance: Mutex<()>,
     options: DbOptions,
+    metadata: MetadataStore,
 }
 
 /// A selected series with its samples.
@@ -119,6 +129,9 @@ impl MetricsDb {
                     }
                 }
             }
+            WalRecord::Delete(id, start, end) => {
+                head.delete(id, start, end);
+            }
         })?;
         let blocks_dir = dir.join("blocks");
         let blocks: Vec<Arc<Block>> = block::open_all(&blocks_dir)?
@@ -138,6 +151,7 @@ impl MetricsDb {
             blocks_dir,
             maintenance: Mutex::new(()),
             options,
+            metadata: MetadataStore::default(),
         })
     }
 
@@ -177,13 +191,9 @@ impl MetricsDb {
     /// decoded in parallel.
     pub fn select(&self, matchers: &[Matcher], start: i64, end: i64) -> Vec<SeriesSamples> {
         use rayon::prelude::*;
-        let blocks: Vec<Arc<Block>> = self
-            .blocks
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
         let mut parts: Vec<SeriesSamples> = Vec::new();
-        for b in blocks
+        for b in self
+            .block_list()
             .iter()
             .filter(|b| b.meta().max_t >= start && b.meta().min_t <= end)
         {
@@ -281,18 +291,14 @@ impl MetricsDb {
             let mut sources = Vec::new();
             for b in &group {
                 let mut series = Vec::new();
-                for i in 0..b.meta().series as usize {
-                    series.push((b.labels(i).clone(), b.chunks(i)?));
+                for i in 0..b.series_len() {
+                    // Deleted samples are dropped for good here.
+                    series.push((b.labels(i).clone(), b.live_chunks(i)?));
                 }
                 sources.push(series);
             }
-            let merged = Arc::new(block::write_block(
-                &self.blocks_dir,
-                level,
-                block::merge_series(sources),
-            )?);
-            tracing::info!(block = %merged.meta().id, level, merged = group.len(), "compacted blocks");
-            self.replace_blocks(&group, Some(merged))?;
+            self.rewrite(&group, level, block::merge_series(sources), "")?;
+            tracing::info!(level, merged = group.len(), "compacted blocks");
             report.compactions += 1;
         }
 
@@ -358,6 +364,52 @@ impl MetricsDb {
             }
         }
         doomed
+    }
+
+    /// Replaces `old` blocks by one block of `series` (none when they hold
+    /// no sample), named with `tag`.
+    fn rewrite(
+        &self,
+        old: &[Arc<Block>],
+        level: u32,
+        series: Vec<block::SeriesChunks>,
+        tag: &str,
+    ) -> std::io::Result<()> {
+        let new = if series
+            .iter()
+            .all(|(_, chunks)| chunks.iter().all(XorChunk::is_empty))
+        {
+            None
+        } else {
+            Some(Arc::new(block::write_block_tagged(
+                &self.blocks_dir,
+                level,
+                series,
+                tag,
+            )?))
+        };
+        self.replace_blocks(old, new)
+    }
+
+    /// The blocks, oldest first (a snapshot of the list).
+    fn block_list(&self) -> Vec<Arc<Block>> {
+        self.blocks
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The latest metadata (type, help, unit) per metric family.
+    pub fn metadata(&self) -> &MetadataStore {
+        &self.metadata
+    }
+
+    /// Cardinality statistics of the head, `limit` entries per list.
+    pub fn head_stats(&self, limit: usize) -> super::head::HeadStats {
+        self.head
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .stats(limit)
     }
 
     /// Swaps `old` blocks for `new` in the list, then deletes `old` on disk.

@@ -7,6 +7,9 @@ use super::labels::{Labels, METRIC_NAME};
 use super::matcher::Matcher;
 use std::collections::{BTreeMap, HashMap};
 
+mod stats;
+pub use stats::HeadStats;
+
 /// Series id, dense and stable for the life of the head (and the WAL).
 pub type SeriesId = u64;
 
@@ -120,7 +123,8 @@ impl Series {
             .flat_map(|c| c.iter())
             .filter(|(t, _)| *t >= start && *t <= end)
             .collect();
-        if !self.ooo.is_empty() {
+        // `BTreeMap::range` panics on an inverted range.
+        if !self.ooo.is_empty() && start <= end {
             out.extend(self.ooo.range(start..=end).map(|(t, v)| (*t, *v)));
             out.sort_by_key(|(t, _)| *t);
         }
@@ -130,6 +134,36 @@ impl Series {
     /// Bytes held by the compressed chunks.
     pub fn chunk_bytes(&self) -> usize {
         self.chunks.iter().map(XorChunk::byte_len).sum()
+    }
+
+    /// Whether a chunk (by its time range) or an out-of-order sample
+    /// overlaps `[start, end]`.
+    pub fn has_data(&self, start: i64, end: i64) -> bool {
+        self.chunks
+            .iter()
+            .any(|c| !c.is_empty() && c.max_time() >= start && c.min_time() <= end)
+            || (start <= end && self.ooo.range(start..=end).next().is_some())
+    }
+
+    /// Removes the samples in `[start, end]`, re-encoding the chunks that
+    /// held any (out-of-order samples are merged in on the way). Returns
+    /// whether anything was removed.
+    fn delete(&mut self, start: i64, end: i64, range: i64) -> bool {
+        if start > end || self.samples(start, end).is_empty() {
+            return false;
+        }
+        let kept: Vec<(i64, f64)> = self
+            .samples(i64::MIN, i64::MAX)
+            .into_iter()
+            .filter(|(t, _)| *t < start || *t > end)
+            .collect();
+        self.chunks = vec![XorChunk::default()];
+        self.ooo.clear();
+        for (t, v) in kept {
+            // In order and unique by construction: never rejected.
+            let _ = self.append(t, v, 0, range);
+        }
+        true
     }
 }
 
@@ -233,6 +267,39 @@ impl Head {
             .enumerate()
             .filter(|(_, s)| !s.labels.is_empty())
             .map(|(i, s)| (i as SeriesId, &s.labels, s.chunks.as_slice(), &s.ooo))
+    }
+
+    /// Every live series' chunks, copied, with its out-of-order samples as
+    /// extra chunks: the whole head as block input (for snapshots).
+    pub fn all_chunks(&self) -> Vec<(Labels, Vec<XorChunk>)> {
+        let mut out = Vec::new();
+        for s in self.series.iter().filter(|s| !s.labels.is_empty()) {
+            let mut chunks: Vec<XorChunk> =
+                s.chunks.iter().filter(|c| !c.is_empty()).cloned().collect();
+            let mut c = XorChunk::default();
+            for (&t, &v) in &s.ooo {
+                if c.is_full() {
+                    chunks.push(std::mem::take(&mut c));
+                }
+                c.append(t, v);
+            }
+            if !c.is_empty() {
+                chunks.push(c);
+            }
+            if !chunks.is_empty() {
+                out.push((s.labels.clone(), chunks));
+            }
+        }
+        out
+    }
+
+    /// Deletes the samples of series `id` in `[start, end]`; returns whether
+    /// any were removed. The series itself stays (its id is in the WAL).
+    pub fn delete(&mut self, id: SeriesId, start: i64, end: i64) -> bool {
+        let range = self.range;
+        self.series
+            .get_mut(id as usize)
+            .is_some_and(|s| s.delete(start, end, range))
     }
 
     /// Restores a chunk of series `id` from a checkpoint, in order.

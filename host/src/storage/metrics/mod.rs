@@ -5,12 +5,12 @@
 //! - `labels`, `matcher`: label sets and Prometheus matchers.
 //! - `head`: in-memory series, chunks and the inverted index.
 //! - `wal`: the write-ahead log that makes acknowledged appends durable.
-//! - `db`: the facade: `append` and `select`.
+//! - `db`: the facade: `append`, `select`, `maintain`; series and label
+//!   queries; deletion, tombstone cleaning and snapshots.
+//! - `block`: immutable on-disk blocks; `tombstones`: their deletions.
+//! - `metadata`: the latest type/help/unit per metric family (in memory).
 //! - `scrape`: exporter output → samples (target labels, synthetic series,
 //!   staleness markers).
-//!
-//! Still to come behind the same facade: on-disk blocks, compaction and
-//! retention.
 
 mod bits;
 pub mod block;
@@ -20,9 +20,11 @@ pub mod db;
 pub mod head;
 pub mod labels;
 pub mod matcher;
+pub mod metadata;
 pub mod scrape;
+pub mod tombstones;
 pub mod wal;
 
-pub use db::{AppendOutcome, DbOptions, MetricsDb, STALE_NAN, Sample, is_stale};
+pub use db::{AppendOutcome, DbOptions, MetricsDb, STALE_NAN, Sample, SnapshotReport, is_stale};
 pub use labels::{Labels, LabelsBuilder};
 pub use matcher::Matcher;

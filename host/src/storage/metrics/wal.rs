@@ -9,6 +9,9 @@
 //! (atomically, by rename) and the live log starts empty. Replay reads the
 //! checkpoint, then the live log.
 //!
+//! A deletion (`delete_series`) is logged as a record too, and replayed in
+//! order: it removes what was appended before it, not what came after.
+//!
 //! Record: `len: u32 LE | crc32(type + payload): u32 LE | type: u8 | payload`.
 
 use super::chunk::XorChunk;
@@ -22,6 +25,7 @@ use std::path::{Path, PathBuf};
 const SERIES: u8 = 1;
 const SAMPLES: u8 = 2;
 const CHUNK: u8 = 3;
+const DELETE: u8 = 4;
 /// Largest record accepted on replay; anything larger is corruption.
 const MAX_RECORD: u32 = 256 << 20;
 
@@ -34,6 +38,8 @@ pub enum WalRecord {
     Samples(Vec<(SeriesId, i64, f64)>),
     /// A compressed head chunk of a series (checkpoints only).
     Chunk(SeriesId, XorChunk),
+    /// The samples of a series in `[start, end]` were deleted.
+    Delete(SeriesId, i64, i64),
 }
 
 /// The open log.
@@ -70,6 +76,11 @@ fn decode(kind: u8, payload: &[u8]) -> Option<WalRecord> {
             let id = c.u64()?;
             Some(WalRecord::Chunk(id, XorChunk::from_bytes(c.rest())?))
         }
+        DELETE => Some(WalRecord::Delete(
+            c.u64()?,
+            c.u64()? as i64,
+            c.u64()? as i64,
+        )),
         _ => None,
     }
 }
@@ -226,6 +237,15 @@ impl Wal {
         }
     }
 
+    /// Buffers a deletion of series `id`'s samples in `[start, end]`.
+    pub fn log_delete(&mut self, id: SeriesId, start: i64, end: i64) {
+        let mut p = Vec::with_capacity(24);
+        for x in [id, start as u64, end as u64] {
+            p.extend_from_slice(&x.to_le_bytes());
+        }
+        encode_record(&mut self.buf, DELETE, &p);
+    }
+
     /// Writes the buffered records and syncs them to disk.
     pub fn commit(&mut self) -> std::io::Result<()> {
         if self.buf.is_empty() {
@@ -315,6 +335,9 @@ mod tests {
                 for (id, t, v) in s {
                     replayed.append(id, t, v, i64::MAX).unwrap();
                 }
+            }
+            WalRecord::Delete(id, start, end) => {
+                replayed.delete(id, start, end);
             }
         })
         .unwrap();
