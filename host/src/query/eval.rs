@@ -9,7 +9,7 @@ use crate::query::value::{Column, Series, Value};
 use crate::query::{QueryOptions, aggregate, binary, functions, selector};
 use promql_parser::parser::{AtModifier, Expr, Offset};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Evaluates expressions over the steps `start, start + step, …, end`.
@@ -29,7 +29,7 @@ pub(crate) struct Evaluator<'a> {
     pub deadline: Instant,
     pub cancel: Option<&'a AtomicBool>,
     /// Samples loaded or produced so far, against `opts.max_samples`.
-    pub samples: std::cell::Cell<usize>,
+    pub samples: AtomicUsize,
 }
 
 impl<'a> Evaluator<'a> {
@@ -55,7 +55,7 @@ impl<'a> Evaluator<'a> {
             query_end: self.query_end,
             deadline: self.deadline,
             cancel: self.cancel,
-            samples: std::cell::Cell::new(self.samples.get()),
+            samples: AtomicUsize::new(self.samples.load(Ordering::Relaxed)),
         }
     }
 
@@ -72,8 +72,10 @@ impl<'a> Evaluator<'a> {
 
     /// Accounts for `n` more samples in memory.
     pub fn add_samples(&self, n: usize) -> Result<(), QueryError> {
-        let total = self.samples.get().saturating_add(n);
-        self.samples.set(total);
+        let total = self
+            .samples
+            .fetch_add(n, Ordering::Relaxed)
+            .saturating_add(n);
         if total > self.opts.max_samples {
             return Err(exec(
                 "query processing would load too many samples into memory in query execution",

@@ -224,6 +224,6 @@ fn evaluator<'a>(
         query_end: end,
         deadline: Instant::now() + opts.timeout,
         cancel,
-        samples: std::cell::Cell::new(0),
+        samples: std::sync::atomic::AtomicUsize::new(0),
     }
 }

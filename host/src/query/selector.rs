@@ -143,7 +143,10 @@ pub fn subquery(ev: &Evaluator, sq: &SubqueryExpr) -> Result<RangeVector, QueryE
     if inner_start <= hi {
         let inner = ev.child(inner_start, hi, interval);
         let value = inner.eval(&sq.expr)?;
-        ev.samples.set(inner.samples.get());
+        ev.samples.store(
+            inner.samples.load(std::sync::atomic::Ordering::Relaxed),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let vectors = match value {
             Value::Vector(v) => v,
             Value::Scalar(v) => vec![Series {

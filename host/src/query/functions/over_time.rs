@@ -9,6 +9,7 @@ use crate::query::functions::stats::{kahan_inc, quantile};
 use crate::query::selector::window;
 use crate::query::value::{Column, Series, Value};
 use promql_parser::parser::Expr;
+use rayon::prelude::*;
 
 /// The names this module evaluates, with the index of their range argument.
 pub fn range_arg(name: &str) -> Option<usize> {
@@ -25,9 +26,11 @@ pub fn range_arg(name: &str) -> Option<usize> {
 }
 
 /// What a step's computation may need besides its samples.
-struct StepContext {
-    /// Scalar arguments at this step (positions other than the range).
-    scalars: Vec<f64>,
+struct StepContext<'a> {
+    /// Scalar arguments (positions other than the range), one per step.
+    scalars: &'a [Vec<f64>],
+    /// The step.
+    step: usize,
     /// Window `[start, end]` of the step (ms).
     start: i64,
     end: i64,
@@ -37,7 +40,15 @@ struct StepContext {
     eval_ts: i64,
 }
 
-/// Evaluates range-vector function `name` with arguments `args`.
+impl StepContext<'_> {
+    /// Scalar argument `i` at this step.
+    fn scalar(&self, i: usize) -> f64 {
+        self.scalars[i][self.step]
+    }
+}
+
+/// Evaluates range-vector function `name` with arguments `args`. Series are
+/// independent, so they are evaluated in parallel.
 pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, QueryError> {
     let idx = range_arg(name).expect("caller checked");
     let rv = match ev.eval(&args[idx])? {
@@ -57,41 +68,68 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
     }
     let f = step_fn(name);
     let steps = ev.steps();
-    let mut out = Vec::with_capacity(rv.series.len());
-    let mut present_any = vec![false; steps];
-    for (n, s) in rv.series.iter().enumerate() {
-        if n % 256 == 0 {
-            ev.check("function evaluation")?;
-        }
-        let mut values = Column::absent(steps);
-        for i in 0..steps {
-            let end = rv.window_ends[i];
-            let (from, to) = window(&s.samples, end, rv.range);
-            if from == to {
-                continue;
+    let ascending = rv.window_ends.windows(2).all(|w| w[0] <= w[1]);
+    let evaluated: Vec<Result<Option<Series>, QueryError>> = rv
+        .series
+        .par_iter()
+        .enumerate()
+        .map(|(n, s)| {
+            if n % 256 == 0 {
+                ev.check("function evaluation")?;
             }
-            present_any[i] = true;
-            let ctx = StepContext {
-                scalars: scalar_args.iter().map(|a| a[i]).collect(),
-                start: end - rv.range,
-                end,
-                range_secs: rv.range as f64 / 1000.0,
-                eval_ts: ev.ts(i),
-            };
-            values.set(i, f(&s.samples[from..to], &ctx)?);
-        }
-        if values.any_present() {
+            let mut values = Column::absent(steps);
+            // Windows only move forward (without `@`): two cursors.
+            let (mut from, mut to) = (0usize, 0usize);
+            for i in 0..steps {
+                let end = rv.window_ends[i];
+                let start = end - rv.range;
+                if ascending {
+                    while from < s.samples.len() && s.samples[from].0 < start {
+                        from += 1;
+                    }
+                    to = to.max(from);
+                    while to < s.samples.len() && s.samples[to].0 <= end {
+                        to += 1;
+                    }
+                } else {
+                    (from, to) = window(&s.samples, end, rv.range);
+                }
+                if from == to {
+                    continue;
+                }
+                let ctx = StepContext {
+                    scalars: &scalar_args,
+                    step: i,
+                    start,
+                    end,
+                    range_secs: rv.range as f64 / 1000.0,
+                    eval_ts: ev.ts(i),
+                };
+                values.set(i, f(&s.samples[from..to], &ctx)?);
+            }
+            if !values.any_present() {
+                return Ok(None);
+            }
             let labels = if name == "last_over_time" {
                 s.labels.clone()
             } else {
                 s.labels.without_metric_name()
             };
             ev.add_samples(values.present_count())?;
-            out.push(Series { labels, values });
+            Ok(Some(Series { labels, values }))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(evaluated.len());
+    for r in evaluated {
+        if let Some(s) = r? {
+            out.push(s);
         }
     }
     if name == "absent_over_time" {
-        return Ok(Value::Vector(absent_over_time(&args[idx], &present_any)));
+        let present: Vec<bool> = (0..steps)
+            .map(|i| out.iter().any(|s| s.values.is_present(i)))
+            .collect();
+        return Ok(Value::Vector(absent_over_time(&args[idx], &present)));
     }
     check_unique_series(&out)?;
     Ok(Value::Vector(out))
@@ -127,7 +165,7 @@ fn step_fn(name: &str) -> StepFn {
         "predict_linear" => |s, c| {
             Ok((s.len() >= 2).then(|| {
                 let (slope, intercept) = linear_regression(s, c.eval_ts);
-                intercept + slope * c.scalars[0]
+                intercept + slope * c.scalar(0)
             }))
         },
         "holt_winters" => holt_winters,
@@ -158,7 +196,7 @@ fn step_fn(name: &str) -> StepFn {
         "present_over_time" | "absent_over_time" => |_, _| Ok(Some(1.0)),
         "quantile_over_time" => |s, c| {
             let mut values: Vec<f64> = s.iter().map(|(_, v)| *v).collect();
-            Ok(Some(quantile(c.scalars[0], &mut values)))
+            Ok(Some(quantile(c.scalar(0), &mut values)))
         },
         _ => unreachable!("range_arg lists exactly these"),
     }
@@ -269,7 +307,7 @@ pub fn linear_regression(s: &[(i64, f64)], intercept_time: i64) -> (f64, f64) {
 }
 
 fn holt_winters(s: &[(i64, f64)], c: &StepContext) -> Result<Option<f64>, QueryError> {
-    let (sf, tf) = (c.scalars[0], c.scalars[1]);
+    let (sf, tf) = (c.scalar(0), c.scalar(1));
     if sf <= 0.0 || sf >= 1.0 {
         return Err(exec(format!(
             "invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:.6}"
@@ -330,9 +368,10 @@ fn variance(s: &[(i64, f64)]) -> f64 {
 mod tests {
     use super::*;
 
-    fn ctx(start: i64, end: i64) -> StepContext {
+    fn ctx(start: i64, end: i64) -> StepContext<'static> {
         StepContext {
-            scalars: vec![],
+            scalars: &[],
+            step: 0,
             start,
             end,
             range_secs: (end - start) as f64 / 1000.0,
