@@ -68,10 +68,18 @@ pub fn data(result: &QueryValue) -> String {
     out.push_str(result.result_type());
     out.push_str("\",\"result\":");
     match result {
-        QueryValue::Scalar { t, v } => point(&mut out, *t, *v),
+        // Scalars and strings go through Go's encoding/json in Prometheus:
+        // the time is a float (`1.5`, not `1.500`).
+        QueryValue::Scalar { t, v } => {
+            out.push('[');
+            out.push_str(&format!("{}", *t as f64 / 1000.0));
+            out.push_str(",\"");
+            out.push_str(&value(*v));
+            out.push_str("\"]");
+        }
         QueryValue::String { t, s } => {
             out.push('[');
-            timestamp(&mut out, *t);
+            out.push_str(&format!("{}", *t as f64 / 1000.0));
             out.push(',');
             string(&mut out, s);
             out.push(']');

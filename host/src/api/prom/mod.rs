@@ -57,4 +57,6 @@ pub(super) fn router() -> Router<Arc<App>> {
 }
 
 #[cfg(test)]
+mod query_tests;
+#[cfg(test)]
 mod tests;

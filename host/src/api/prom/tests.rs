@@ -11,14 +11,14 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-async fn app(dir: &std::path::Path, extra: &str) -> Arc<App> {
+pub(super) async fn app(dir: &std::path::Path, extra: &str) -> Arc<App> {
     let source = format!("[storage]\ndata_dir = \"data\"\n{extra}");
     let manifest = Manifest::parse(&dir.join("watchpost.toml"), &source, &|_| None).unwrap();
     App::start(manifest).await.unwrap()
 }
 
 /// `up{job}` at 10 s and 20 s (Unix), `load{job="b",cpu="0"}` at 20 s.
-fn fill(app: &App) {
+pub(super) fn fill(app: &App) {
     let s = |pairs: &[(&str, &str)], t: i64| Sample {
         labels: Labels::new(pairs.iter().copied()).unwrap(),
         t,

@@ -38,6 +38,9 @@ struct StepContext<'a> {
     range_secs: f64,
     /// The evaluation time of the step (ms), for `predict_linear`.
     eval_ts: i64,
+    /// Counter resets in the window, when known without a scan (`rate`,
+    /// `increase`: from the series' prefix counts).
+    resets_in_window: Option<u32>,
 }
 
 impl StepContext<'_> {
@@ -67,6 +70,7 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
         }
     }
     let f = step_fn(name);
+    let counts_resets = matches!(name, "rate" | "increase");
     let steps = ev.steps();
     let ascending = rv.window_ends.windows(2).all(|w| w[0] <= w[1]);
     let evaluated: Vec<Result<Option<Series>, QueryError>> = rv
@@ -78,6 +82,19 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
                 ev.check("function evaluation")?;
             }
             let mut values = Column::absent(steps);
+            // resets[k]: counter resets among samples 1..=k, so a window with
+            // none skips the reset scan.
+            let resets: Vec<u32> = if counts_resets {
+                let mut n = 0u32;
+                std::iter::once(0)
+                    .chain(s.samples.windows(2).map(|w| {
+                        n += u32::from(w[1].1 < w[0].1);
+                        n
+                    }))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             // Windows only move forward (without `@`): two cursors.
             let (mut from, mut to) = (0usize, 0usize);
             for i in 0..steps {
@@ -104,6 +121,7 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
                     end,
                     range_secs: rv.range as f64 / 1000.0,
                     eval_ts: ev.ts(i),
+                    resets_in_window: counts_resets.then(|| resets[to - 1] - resets[from]),
                 };
                 values.set(i, f(&s.samples[from..to], &ctx)?);
             }
@@ -216,7 +234,7 @@ fn extrapolated_rate(
     let (first_t, first_v) = s[0];
     let (last_t, last_v) = s[s.len() - 1];
     let mut result = last_v - first_v;
-    if is_counter {
+    if is_counter && c.resets_in_window != Some(0) {
         let mut prev = first_v;
         for &(_, v) in &s[1..] {
             if v < prev {
@@ -376,6 +394,7 @@ mod tests {
             end,
             range_secs: (end - start) as f64 / 1000.0,
             eval_ts: end,
+            resets_in_window: None,
         }
     }
 

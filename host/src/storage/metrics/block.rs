@@ -297,7 +297,9 @@ impl Block {
                     .filter(|(t, _)| !tombstones::deleted(&deleted, *t)),
             );
         }
-        out.sort_by_key(|(t, _)| *t);
+        if !out.is_sorted_by_key(|(t, _)| *t) {
+            out.sort_by_key(|(t, _)| *t);
+        }
         Ok(out)
     }
 

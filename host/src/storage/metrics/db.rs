@@ -239,7 +239,7 @@ impl MetricsDb {
             }
         }
         for ((_, samples), merged) in out.iter_mut().zip(merged) {
-            if merged {
+            if merged && !samples.is_sorted_by(|a, b| a.0 < b.0) {
                 samples.sort_by_key(|(t, _)| *t);
                 samples.dedup_by_key(|(t, _)| *t);
             }
