@@ -26,6 +26,7 @@ mod support;
 mod compare;
 mod corpus;
 mod data;
+mod grafana;
 mod remote_write;
 
 use compare::Verdict;
@@ -275,6 +276,19 @@ fn promql_answers_match_prometheus() {
             Verdict::Differs(diff) => differ.push(format!("{at}  =>  {diff}")),
         }
     }
+    // Grafana's own requests, when there is a candidate to compare.
+    let grafana = if candidate == prom {
+        Vec::new()
+    } else {
+        let (start, end) = (
+            base / 1000 + 60,
+            base / 1000 + data::SLOTS * data::STEP_MS / 1000,
+        );
+        grafana::replay(&agent, &prom, &candidate, start, end)
+    };
+    for line in &grafana {
+        println!("GRAFANA {line}");
+    }
     for line in &mistakes {
         println!("CORPUS {line}");
     }
@@ -300,5 +314,10 @@ fn promql_answers_match_prometheus() {
         differ.is_empty(),
         "{} of {asked} queries differ (DIFF lines above)",
         differ.len()
+    );
+    assert!(
+        grafana.is_empty(),
+        "{} Grafana requests answered differently (GRAFANA lines above)",
+        grafana.len()
     );
 }

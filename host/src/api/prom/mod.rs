@@ -3,12 +3,13 @@
 //! per concern: `labels` (names, values), `series`, `metadata`, `targets`,
 //! `status` (buildinfo, runtimeinfo, config, flags, tsdb), `format`
 //! (`format_query`), `admin` (snapshot, delete_series, clean_tombstones),
-//! `query` (`query`, `query_range`: PromQL);
+//! `query` (`query`, `query_range`: PromQL), `exemplars` (none kept);
 //! `params` parses what they share (times, `match[]`, form bodies) and
 //! `envelope` wraps every answer.
 
 mod admin;
 pub mod envelope;
+mod exemplars;
 mod format;
 mod labels;
 mod metadata;
@@ -28,6 +29,10 @@ pub(super) fn router() -> Router<Arc<App>> {
     Router::new()
         .route("/api/v1/query", get(query::instant).post(query::instant))
         .route("/api/v1/query_range", get(query::range).post(query::range))
+        .route(
+            "/api/v1/query_exemplars",
+            get(exemplars::exemplars).post(exemplars::exemplars),
+        )
         .route("/api/v1/labels", get(labels::names).post(labels::names))
         .route("/api/v1/label/{name}/values", get(labels::values))
         .route("/api/v1/series", get(series::series).post(series::series))
