@@ -58,6 +58,8 @@ pub struct Startup {
     pub server: ServerConfig,
     /// `[storage]` as started.
     pub storage: StorageConfig,
+    /// `[query]` as started.
+    pub query: crate::query::QueryOptions,
 }
 
 /// The application.
@@ -100,6 +102,7 @@ impl App {
             at_ms: crate::util::now_ms(),
             server: manifest.server.clone(),
             storage: manifest.storage.clone(),
+            query: manifest.query.clone(),
         };
         let cache = manifest.storage.data_dir.join("cache").join("compiled");
         let runtime = Arc::new(Runtime::new(Some(&cache))?);

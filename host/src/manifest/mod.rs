@@ -38,6 +38,8 @@ pub struct Manifest {
     pub server: ServerConfig,
     /// `[storage]`.
     pub storage: StorageConfig,
+    /// `[query]`.
+    pub query: crate::query::QueryOptions,
     /// `[[plugin]]` entries in file order.
     pub plugins: Vec<PluginSpec>,
     /// `[[forward]]` entries.

@@ -26,6 +26,15 @@ pub struct RawManifest {
     /// ```
     #[serde(default)]
     pub storage: RawStorage,
+    /// ```toml
+    /// [query]
+    /// lookback_delta = "5m"
+    /// timeout = "2m"
+    /// max_samples = 50000000
+    /// max_series = 1000000
+    /// ```
+    #[serde(default)]
+    pub query: RawQuery,
     /// One `[[plugin]]` table per plugin.
     #[serde(default, rename = "plugin")]
     pub plugins: Vec<RawPlugin>,
@@ -110,6 +119,20 @@ pub struct RawStorage {
     /// How far behind a series' newest sample an append may be; default
     /// `0s` (Prometheus' default: out-of-order samples are rejected).
     pub out_of_order_window: Option<Spanned<String>>,
+}
+
+/// `[query]`: PromQL limits and defaults (Prometheus' `--query.*` flags).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuery {
+    /// How far back an instant selector looks for a sample; default `5m`.
+    pub lookback_delta: Option<Spanned<String>>,
+    /// Longest a query may run; default `2m`.
+    pub timeout: Option<Spanned<String>>,
+    /// Most samples one query may hold in memory; default 50,000,000.
+    pub max_samples: Option<Spanned<u64>>,
+    /// Most series one selector may select; default 1,000,000.
+    pub max_series: Option<Spanned<u64>>,
 }
 
 /// `[[plugin]]`.

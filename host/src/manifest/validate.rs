@@ -138,6 +138,8 @@ pub(super) fn validate(
         },
     };
 
+    let query = query_options(&mut c, &raw.query);
+
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
     let mut plugins = Vec::new();
     for raw_plugin in &raw.plugins {
@@ -168,10 +170,34 @@ pub(super) fn validate(
             enable_admin_api: raw.server.enable_admin_api,
         },
         storage,
+        query,
         plugins,
         forwards,
         redacted: super::redact::redacted(source),
     })
+}
+
+fn query_options(c: &mut Checker<'_>, raw: &super::raw::RawQuery) -> crate::query::QueryOptions {
+    let defaults = crate::query::QueryOptions::default();
+    let count = |c: &mut Checker<'_>, v: &Option<Spanned<u64>>, key: &str, default: usize| match v {
+        Some(n) if *n.get_ref() == 0 => {
+            c.error(n, format!("{key} must be greater than zero"));
+            default
+        }
+        Some(n) => *n.get_ref() as usize,
+        None => default,
+    };
+    crate::query::QueryOptions {
+        lookback_delta: c
+            .duration(&raw.lookback_delta, "lookback_delta")
+            .map_or(defaults.lookback_delta, |d| d.as_millis() as i64),
+        timeout: c
+            .duration(&raw.timeout, "timeout")
+            .unwrap_or(defaults.timeout),
+        max_samples: count(c, &raw.max_samples, "max_samples", defaults.max_samples),
+        max_series: count(c, &raw.max_series, "max_series", defaults.max_series),
+        subquery_step: defaults.subquery_step,
+    }
 }
 
 fn plugin(

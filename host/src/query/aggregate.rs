@@ -298,3 +298,81 @@ pub fn go_float(v: f64) -> String {
         format!("{v}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::query::MemStore;
+    use crate::query::tests::eval_lines;
+    use crate::storage::metrics::Labels;
+
+    fn store() -> MemStore {
+        let mut s = MemStore::new();
+        for (job, inst, v) in [
+            ("a", "1", 1.0),
+            ("a", "2", 3.0),
+            ("b", "1", 10.0),
+            ("b", "2", f64::NAN),
+        ] {
+            s.add(
+                Labels::new([("__name__", "x"), ("job", job), ("instance", inst)]).unwrap(),
+                [(0, v)],
+            );
+        }
+        s
+    }
+
+    #[test]
+    fn grouping_by_and_without() {
+        let s = store();
+        assert_eq!(
+            eval_lines(&s, "sum by (job) (x{job=\"a\"})", 0).unwrap(),
+            [r#"{job="a"} 4"#]
+        );
+        assert_eq!(
+            eval_lines(&s, "count without (instance) (x)", 0).unwrap(),
+            [r#"{job="a"} 2"#, r#"{job="b"} 2"#]
+        );
+        assert_eq!(eval_lines(&s, "avg(x{job=\"a\"})", 0).unwrap(), [r#"{} 2"#]);
+        assert_eq!(
+            eval_lines(&s, "stddev(x{job=\"a\"})", 0).unwrap(),
+            [r#"{} 1"#]
+        );
+        assert_eq!(
+            eval_lines(&s, "quantile(0.5, x{job=\"a\"})", 0).unwrap(),
+            [r#"{} 2"#]
+        );
+    }
+
+    #[test]
+    fn nan_never_wins_min_or_max_but_poisons_sum() {
+        let s = store();
+        assert_eq!(
+            eval_lines(&s, "max by (job) (x)", 0).unwrap()[1],
+            r#"{job="b"} 10"#
+        );
+        assert_eq!(
+            eval_lines(&s, "min by (job) (x)", 0).unwrap()[1],
+            r#"{job="b"} 10"#
+        );
+        assert_eq!(
+            eval_lines(&s, "sum by (job) (x)", 0).unwrap()[1],
+            r#"{job="b"} NaN"#
+        );
+    }
+
+    #[test]
+    fn topk_keeps_series_labels_and_ranks() {
+        let s = store();
+        assert_eq!(
+            eval_lines(&s, "topk(2, x)", 0).unwrap(),
+            [
+                r#"x{instance="1", job="b"} 10"#,
+                r#"x{instance="2", job="a"} 3"#
+            ]
+        );
+        assert_eq!(
+            eval_lines(&s, "count_values(\"v\", x{job=\"a\"})", 0).unwrap(),
+            [r#"{v="1"} 1"#, r#"{v="3"} 1"#]
+        );
+    }
+}

@@ -344,3 +344,100 @@ fn vector_vector(
     out.retain(|s| s.values.any_present());
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::query::MemStore;
+    use crate::query::tests::eval_lines;
+    use crate::storage::metrics::Labels;
+
+    fn store() -> MemStore {
+        let mut s = MemStore::new();
+        let mut add = |pairs: &[(&str, &str)], v: f64| {
+            s.add(Labels::new(pairs.iter().copied()).unwrap(), [(0, v)]);
+        };
+        add(
+            &[("__name__", "errors"), ("job", "a"), ("code", "500")],
+            2.0,
+        );
+        add(
+            &[("__name__", "errors"), ("job", "a"), ("code", "503")],
+            3.0,
+        );
+        add(
+            &[("__name__", "errors"), ("job", "b"), ("code", "500")],
+            5.0,
+        );
+        add(&[("__name__", "total"), ("job", "a")], 10.0);
+        add(&[("__name__", "total"), ("job", "b")], 20.0);
+        add(&[("__name__", "info"), ("job", "a"), ("team", "mail")], 1.0);
+        s
+    }
+
+    #[test]
+    fn one_to_one_drops_the_name_and_matches_on_labels() {
+        let s = store();
+        assert_eq!(
+            eval_lines(&s, "total / on(job) total", 0).unwrap(),
+            [r#"{job="a"} 1"#, r#"{job="b"} 1"#]
+        );
+        // Comparisons filter; `on` keeps only the matching labels (the name
+        // too goes), as in Prometheus.
+        assert_eq!(
+            eval_lines(&s, "total > on(job) errors{code=\"500\"} * 3", 0).unwrap(),
+            [r#"{job="a"} 10"#, r#"{job="b"} 20"#]
+        );
+        assert_eq!(
+            eval_lines(&s, "total > 15", 0).unwrap(),
+            [r#"total{job="b"} 20"#]
+        );
+        assert_eq!(
+            eval_lines(&s, "total > bool 15", 0).unwrap(),
+            [r#"{job="a"} 0"#, r#"{job="b"} 1"#]
+        );
+    }
+
+    #[test]
+    fn group_left_copies_labels_from_the_one_side() {
+        let s = store();
+        assert_eq!(
+            eval_lines(&s, "errors / ignoring(code) group_left total", 0).unwrap(),
+            [
+                r#"{code="500", job="a"} 0.2"#,
+                r#"{code="500", job="b"} 0.25"#,
+                r#"{code="503", job="a"} 0.3"#
+            ]
+        );
+        assert_eq!(
+            eval_lines(&s, "total * on(job) group_left(team) info", 0).unwrap(),
+            [r#"{job="a", team="mail"} 10"#]
+        );
+    }
+
+    #[test]
+    fn many_to_many_is_an_error() {
+        let s = store();
+        let err = eval_lines(&s, "errors + on(job) errors", 0).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("many-to-many matching not allowed"),
+            "{err}"
+        );
+        let err = eval_lines(&s, "errors + ignoring(code) total", 0).unwrap_err();
+        assert!(err.to_string().contains("group_left/group_right"), "{err}");
+    }
+
+    #[test]
+    fn set_operators() {
+        let s = store();
+        assert_eq!(
+            eval_lines(&s, "total and on(job) info", 0).unwrap(),
+            [r#"total{job="a"} 10"#]
+        );
+        assert_eq!(
+            eval_lines(&s, "total unless on(job) info", 0).unwrap(),
+            [r#"total{job="b"} 20"#]
+        );
+        assert_eq!(eval_lines(&s, "info or on(job) total", 0).unwrap().len(), 2);
+    }
+}

@@ -70,6 +70,18 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
+    /// Fails when a selector matched more series than allowed, or the query
+    /// ran out of time.
+    pub fn check_selected(&self, series: usize) -> Result<(), QueryError> {
+        if series > self.opts.max_series {
+            return Err(exec(format!(
+                "query selected {series} series, more than the limit of {} ([query] max_series)",
+                self.opts.max_series
+            )));
+        }
+        self.check("series selection")
+    }
+
     /// Accounts for `n` more samples in memory.
     pub fn add_samples(&self, n: usize) -> Result<(), QueryError> {
         let total = self

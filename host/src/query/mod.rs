@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use value::Value;
 
 /// Limits and defaults of query evaluation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryOptions {
     /// How far back an instant selector looks for a sample (ms).
     pub lookback_delta: i64,
@@ -40,6 +40,8 @@ pub struct QueryOptions {
     pub timeout: Duration,
     /// Most samples a query may hold in memory at once.
     pub max_samples: usize,
+    /// Most series one selector may select.
+    pub max_series: usize,
     /// Step of subqueries written without one (ms): the rule evaluation
     /// interval in Prometheus.
     pub subquery_step: i64,
@@ -51,6 +53,7 @@ impl Default for QueryOptions {
             lookback_delta: 5 * 60 * 1000,
             timeout: Duration::from_secs(120),
             max_samples: 50_000_000,
+            max_series: 1_000_000,
             subquery_step: 60 * 1000,
         }
     }
@@ -225,5 +228,81 @@ fn evaluator<'a>(
         deadline: Instant::now() + opts.timeout,
         cancel,
         samples: std::sync::atomic::AtomicUsize::new(0),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::storage::metrics::Labels;
+
+    /// `m{i="0".."49"}`: 100 samples each, 15 s apart, value = index.
+    fn store() -> MemStore {
+        let mut s = MemStore::new();
+        for i in 0..50 {
+            s.add(
+                Labels::new([("__name__", "m"), ("i", i.to_string().as_str())]).unwrap(),
+                (0..100).map(|t| (t * 15_000, t as f64)),
+            );
+        }
+        s
+    }
+
+    /// Evaluates `expr` at `t` (ms) over `store`, as `{labels} value` lines
+    /// in output order.
+    pub(crate) fn eval_lines(
+        store: &MemStore,
+        expr: &str,
+        t: i64,
+    ) -> Result<Vec<String>, QueryError> {
+        let e = parse(expr)?;
+        Ok(
+            match instant_query(store, &e, t, &QueryOptions::default(), None)? {
+                QueryValue::Vector(v) => {
+                    v.iter().map(|s| format!("{} {}", s.labels, s.v)).collect()
+                }
+                QueryValue::Scalar { v, .. } => vec![v.to_string()],
+                other => vec![format!("{other:?}")],
+            },
+        )
+    }
+
+    #[test]
+    fn cancelled_and_timed_out_queries_stop() {
+        let s = store();
+        let e = parse("sum(rate(m[5m]))").unwrap();
+        let cancel = AtomicBool::new(true);
+        let opts = QueryOptions::default();
+        assert!(matches!(
+            range_query(&s, &e, 0, 1_500_000, 15_000, &opts, Some(&cancel)),
+            Err(QueryError::Canceled(_))
+        ));
+        let opts = QueryOptions {
+            timeout: Duration::ZERO,
+            ..QueryOptions::default()
+        };
+        let err = instant_query(&s, &e, 1_000_000, &opts, None).unwrap_err();
+        assert!(matches!(err, QueryError::Timeout(_)));
+        assert_eq!((err.error_type(), err.http_status()), ("timeout", 503));
+    }
+
+    #[test]
+    fn limits_on_series_and_samples() {
+        let s = store();
+        let e = parse("m").unwrap();
+        assert!(instant_query(&s, &e, 1_000_000, &QueryOptions::default(), None).is_ok());
+        let opts = QueryOptions {
+            max_series: 10,
+            ..QueryOptions::default()
+        };
+        let err = instant_query(&s, &e, 1_000_000, &opts, None).unwrap_err();
+        assert!(err.to_string().contains("max_series"), "{err}");
+        let opts = QueryOptions {
+            max_samples: 100,
+            ..QueryOptions::default()
+        };
+        let rate = parse("rate(m[5m])").unwrap();
+        let err = range_query(&s, &rate, 0, 1_500_000, 15_000, &opts, None).unwrap_err();
+        assert!(err.to_string().contains("too many samples"), "{err}");
     }
 }

@@ -39,7 +39,7 @@ pub fn vector(ev: &Evaluator, vs: &VectorSelector) -> Result<Vec<Series>, QueryE
     let lookback = ev.opts.lookback_delta;
     let (lo, hi) = bounds(&refs);
     let selected = ev.storage.select(&matchers(vs)?, lo - lookback, hi);
-    ev.check("series selection")?;
+    ev.check_selected(selected.len())?;
     let mut out = Vec::with_capacity(selected.len());
     for (labels, samples) in selected {
         let mut values = Column::absent(refs.len());
@@ -76,6 +76,7 @@ pub fn vector_timestamps(ev: &Evaluator, vs: &VectorSelector) -> Result<Vec<Seri
     let lookback = ev.opts.lookback_delta;
     let (lo, hi) = bounds(&refs);
     let selected = ev.storage.select(&matchers(vs)?, lo - lookback, hi);
+    ev.check_selected(selected.len())?;
     let mut out = Vec::with_capacity(selected.len());
     for (labels, samples) in selected {
         let mut values = Column::absent(refs.len());
@@ -103,7 +104,7 @@ pub fn matrix(ev: &Evaluator, ms: &MatrixSelector) -> Result<RangeVector, QueryE
     let refs = ev.ref_times(&vs.at, &vs.offset);
     let (lo, hi) = bounds(&refs);
     let selected = ev.storage.select(&matchers(vs)?, lo - range, hi);
-    ev.check("series selection")?;
+    ev.check_selected(selected.len())?;
     let mut series = Vec::with_capacity(selected.len());
     for (labels, mut samples) in selected {
         samples.retain(|(_, v)| !is_stale(*v));

@@ -43,8 +43,8 @@ impl Drop for CancelOnDrop {
     }
 }
 
-fn options(params: &Params) -> Result<QueryOptions, ApiError> {
-    let mut opts = QueryOptions::default();
+fn options(app: &App, params: &Params) -> Result<QueryOptions, ApiError> {
+    let mut opts = app.startup.query.clone();
     match params.get("timeout") {
         "" => {}
         t => {
@@ -87,7 +87,7 @@ async fn run(app: Arc<App>, text: &str, request: Request, opts: QueryOptions) ->
 
 pub(super) async fn instant(State(app): State<Arc<App>>, params: Params) -> ApiResult {
     let time = params.time("time", crate::util::now_ms())?;
-    let opts = options(&params)?;
+    let opts = options(&app, &params)?;
     run(app, params.get("query"), Request::Instant { time }, opts).await
 }
 
@@ -125,7 +125,7 @@ pub(super) async fn range(State(app): State<Arc<App>>, params: Params) -> ApiRes
             "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
         ));
     }
-    let opts = options(&params)?;
+    let opts = options(&app, &params)?;
     run(
         app,
         params.get("query"),
