@@ -210,18 +210,23 @@ impl MetricsDb {
                 .collect();
             parts.extend(decoded.into_iter().flatten());
         }
-        {
+        // Copy the compressed chunks under the head's read lock, decode after
+        // releasing it: appends wait only for the copy.
+        let snapshots: Vec<_> = {
             let head = self.head.read().unwrap_or_else(|p| p.into_inner());
-            let ids = head.select(matchers);
-            let decoded: Vec<SeriesSamples> = ids
-                .par_iter()
-                .filter_map(|&id| {
+            head.select(matchers)
+                .into_iter()
+                .filter_map(|id| {
                     head.series(id)
-                        .map(|s| (s.labels.clone(), s.samples(start, end)))
+                        .map(|s| (s.labels.clone(), s.snapshot(start, end)))
                 })
-                .collect();
-            parts.extend(decoded);
-        }
+                .collect()
+        };
+        let decoded: Vec<SeriesSamples> = snapshots
+            .into_par_iter()
+            .map(|(labels, snapshot)| (labels, snapshot.samples(start, end)))
+            .collect();
+        parts.extend(decoded);
         // Stable: for one series, blocks (oldest first) come before the head.
         parts.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out: Vec<SeriesSamples> = Vec::with_capacity(parts.len());

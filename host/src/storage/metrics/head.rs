@@ -32,6 +32,30 @@ impl RejectReason {
     }
 }
 
+/// Part of a series copied out of the head (see [`Series::snapshot`]).
+#[derive(Debug, Clone)]
+pub struct SeriesSnapshot {
+    chunks: Vec<XorChunk>,
+    ooo: Vec<(i64, f64)>,
+}
+
+impl SeriesSnapshot {
+    /// Decoded samples in `[start, end]`, in time order.
+    pub fn samples(&self, start: i64, end: i64) -> Vec<(i64, f64)> {
+        let mut out: Vec<(i64, f64)> = self
+            .chunks
+            .iter()
+            .flat_map(|c| c.iter())
+            .filter(|(t, _)| *t >= start && *t <= end)
+            .collect();
+        if !self.ooo.is_empty() {
+            out.extend(self.ooo.iter().copied());
+            out.sort_by_key(|(t, _)| *t);
+        }
+        out
+    }
+}
+
 /// One series in the head.
 #[derive(Debug)]
 pub struct Series {
@@ -116,19 +140,27 @@ impl Series {
 
     /// Samples in `[start, end]`, merged with out-of-order ones, in order.
     pub fn samples(&self, start: i64, end: i64) -> Vec<(i64, f64)> {
-        let mut out: Vec<(i64, f64)> = self
-            .chunks
-            .iter()
-            .filter(|c| !c.is_empty() && c.max_time() >= start && c.min_time() <= end)
-            .flat_map(|c| c.iter())
-            .filter(|(t, _)| *t >= start && *t <= end)
-            .collect();
-        // `BTreeMap::range` panics on an inverted range.
-        if !self.ooo.is_empty() && start <= end {
-            out.extend(self.ooo.range(start..=end).map(|(t, v)| (*t, *v)));
-            out.sort_by_key(|(t, _)| *t);
+        self.snapshot(start, end).samples(start, end)
+    }
+
+    /// A copy of the compressed chunks (and out-of-order samples) that
+    /// overlap `[start, end]`: cheap to take under the head's lock, decoded
+    /// after it is released.
+    pub fn snapshot(&self, start: i64, end: i64) -> SeriesSnapshot {
+        SeriesSnapshot {
+            chunks: self
+                .chunks
+                .iter()
+                .filter(|c| !c.is_empty() && c.max_time() >= start && c.min_time() <= end)
+                .cloned()
+                .collect(),
+            // `BTreeMap::range` panics on an inverted range.
+            ooo: if start <= end {
+                self.ooo.range(start..=end).map(|(t, v)| (*t, *v)).collect()
+            } else {
+                Vec::new()
+            },
         }
-        out
     }
 
     /// Bytes held by the compressed chunks.
