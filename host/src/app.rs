@@ -75,6 +75,8 @@ pub struct App {
     /// The write path (store + forwarders).
     pub pipeline: Arc<Pipeline>,
     exporters: Arc<ExporterSink>,
+    /// Where rule plugins' evaluations go (alert state, recorded series).
+    pub rules: Arc<crate::rules::RuleSink>,
     ready: AtomicBool,
     last_reload: std::sync::Mutex<Option<ReloadStatus>>,
     /// The configuration fixed at start.
@@ -137,6 +139,7 @@ impl App {
             Arc::clone(&pipeline),
             Arc::clone(&telemetry),
         ));
+        let rules = Arc::new(crate::rules::RuleSink::new(Arc::clone(&pipeline)));
         let app = Arc::new(App {
             runtime,
             manifest_path: manifest.path.clone(),
@@ -146,6 +149,7 @@ impl App {
             metrics,
             pipeline,
             exporters,
+            rules,
             ready: AtomicBool::new(false),
             last_reload: std::sync::Mutex::new(None),
             startup,
@@ -334,6 +338,7 @@ impl App {
             let cancel = CancellationToken::new();
             let sinks = Sinks {
                 exporters: Arc::clone(&self.exporters),
+                rules: Arc::clone(&self.rules),
             };
             let task = scheduler::spawn(Arc::clone(&handle), sinks, cancel.clone());
             plugins.insert(
@@ -356,6 +361,9 @@ impl App {
             if !plugins.contains_key(name) {
                 let (sink, gone) = (Arc::clone(&self.exporters), name.clone());
                 let _ = tokio::task::spawn_blocking(move || sink.retire(&gone, &[])).await;
+                let (sink, gone) = (Arc::clone(&self.rules), name.clone());
+                let at = crate::util::now_ms();
+                let _ = tokio::task::spawn_blocking(move || sink.retire(&gone, at)).await;
                 tracing::info!(plugin = %name, "plugin removed");
             }
         }

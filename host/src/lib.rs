@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod query;
 pub mod relabel;
 pub mod reload;
+pub mod rules;
 pub mod runtime;
 pub mod scheduler;
 pub mod storage;

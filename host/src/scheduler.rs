@@ -23,6 +23,8 @@ const MAX_JITTER: Duration = Duration::from_secs(1);
 pub struct Sinks {
     /// Exporter output.
     pub exporters: Arc<ExporterSink>,
+    /// Rule output.
+    pub rules: Arc<crate::rules::RuleSink>,
 }
 
 /// A stable jitter in `[0, min(interval, MAX_JITTER))` derived from the name.
@@ -64,7 +66,7 @@ pub fn spawn(
             }
             match kind {
                 PluginKind::Exporter => run_exporter(&handle, &sinks).await,
-                PluginKind::Rule => run_rule(&handle).await,
+                PluginKind::Rule => run_rule(&handle, &sinks).await,
                 _ => unreachable!("only scheduled kinds get a task"),
             }
         }
@@ -167,18 +169,26 @@ async fn run_exporter(handle: &PluginHandle, sinks: &Sinks) {
     }
 }
 
-async fn run_rule(handle: &PluginHandle) {
+async fn run_rule(handle: &PluginHandle, sinks: &Sinks) {
     let at = crate::util::now_ms();
-    if let Ok(evaluation) = handle.evaluate(at).await {
-        for alert in &evaluation.alerts {
-            tracing::info!(plugin = handle.name(), alert = %alert.rule, value = alert.value, "alert condition active");
+    let started = std::time::Instant::now();
+    let result = handle.evaluate(at).await;
+    let took = started.elapsed();
+    let (sink, plugin) = (Arc::clone(&sinks.rules), handle.name().to_string());
+    let stored = tokio::task::spawn_blocking(move || match result {
+        Ok(evaluation) => {
+            tracing::debug!(
+                plugin,
+                alerts = evaluation.alerts.len(),
+                samples = evaluation.samples.len(),
+                "rule evaluated"
+            );
+            sink.evaluated(&plugin, at, took, evaluation)
         }
-        tracing::debug!(
-            plugin = handle.name(),
-            alerts = evaluation.alerts.len(),
-            samples = evaluation.samples.len(),
-            "rule evaluated"
-        );
+        Err(e) => sink.failed(&plugin, at, took, &e.to_string()),
+    });
+    if let Err(e) = stored.await {
+        tracing::error!(plugin = handle.name(), error = %e, "storing a rule evaluation panicked");
     }
 }
 

@@ -3,11 +3,13 @@
 //! per concern: `labels` (names, values), `series`, `metadata`, `targets`,
 //! `status` (buildinfo, runtimeinfo, config, flags, tsdb), `format`
 //! (`format_query`), `admin` (snapshot, delete_series, clean_tombstones),
-//! `query` (`query`, `query_range`: PromQL), `exemplars` (none kept);
+//! `query` (`query`, `query_range`: PromQL), `exemplars` (none kept),
+//! `alerts` (rule plugins' pending and firing alerts);
 //! `params` parses what they share (times, `match[]`, form bodies) and
 //! `envelope` wraps every answer.
 
 mod admin;
+mod alerts;
 pub mod envelope;
 mod exemplars;
 mod format;
@@ -33,6 +35,7 @@ pub(super) fn router() -> Router<Arc<App>> {
             "/api/v1/query_exemplars",
             get(exemplars::exemplars).post(exemplars::exemplars),
         )
+        .route("/api/v1/alerts", get(alerts::alerts))
         .route("/api/v1/labels", get(labels::names).post(labels::names))
         .route("/api/v1/label/{name}/values", get(labels::values))
         .route("/api/v1/series", get(series::series).post(series::series))

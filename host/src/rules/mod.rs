@@ -1,0 +1,14 @@
+//! Rules: what the host does with a rule plugin's evaluation. Recording
+//! rules' samples are stored; alert conditions go through the alert state
+//! machine (`alerts`), which the host owns so that every rule plugin gets
+//! Prometheus' semantics (`for`, `keep_firing_for`, resolution, `ALERTS` and
+//! `ALERTS_FOR_STATE` series, `for` state restored after a restart).
+//!
+//! - `alerts`: the per-rule state machine.
+//! - `sink`: applies evaluations, writes series, serves `/api/v1/alerts`.
+
+pub mod alerts;
+mod sink;
+
+pub use alerts::{Alert, AlertState, Candidate};
+pub use sink::{RuleSink, RuleStatus};

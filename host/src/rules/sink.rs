@@ -1,0 +1,273 @@
+//! Applies each rule plugin evaluation: recorded samples and the `ALERTS` /
+//! `ALERTS_FOR_STATE` series go into the store (with staleness markers for
+//! series an evaluation no longer produces, as a Prometheus rule group
+//! writes them); alert candidates update the state machine. The first
+//! evaluation of a plugin after start restores `for` state from
+//! `ALERTS_FOR_STATE`. A plugin's rules are identified by plugin and rule
+//! name, so a reload that keeps them keeps their alerts and `activeAt`.
+
+use super::alerts::{AlertState, Candidate, RuleAlerts};
+use crate::ingest::Pipeline;
+use crate::runtime::bindings::types::Evaluation;
+use crate::storage::metrics::labels::{METRIC_NAME, valid_label_name, valid_metric_name};
+use crate::storage::metrics::{Labels, Matcher, STALE_NAN, Sample};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How far back `ALERTS_FOR_STATE` is looked for after a restart
+/// (Prometheus' `--rules.alert.for-outage-tolerance`).
+const OUTAGE_TOLERANCE_MS: i64 = 3_600_000;
+/// Least time left before a restored alert fires
+/// (`--rules.alert.for-grace-period`).
+const FOR_GRACE_MS: i64 = 600_000;
+
+/// The last evaluation of a rule plugin, for the API and `/health`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleStatus {
+    /// When it ran (ms).
+    pub at: i64,
+    /// How long it took.
+    pub took: Duration,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Alerts per (plugin, rule).
+    rules: BTreeMap<(String, String), RuleAlerts>,
+    /// Plugins whose `for` state was restored (their first evaluation).
+    restored: HashSet<String>,
+    /// Series each plugin wrote last time (for staleness markers).
+    written: HashMap<String, HashSet<Labels>>,
+    /// Last evaluation per plugin.
+    status: BTreeMap<String, RuleStatus>,
+}
+
+/// Where rule plugins' evaluations go.
+pub struct RuleSink {
+    pipeline: Arc<Pipeline>,
+    state: Mutex<State>,
+}
+
+/// A label set from plugin-supplied pairs, or why it is invalid.
+fn labels_from(
+    name: Option<&str>,
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> Result<Labels, String> {
+    let mut b = Labels::default().builder();
+    for (n, v) in pairs {
+        if n == METRIC_NAME {
+            continue;
+        }
+        if !valid_label_name(&n) {
+            return Err(format!("invalid label name {n:?}"));
+        }
+        b.set(&n, &v);
+    }
+    if let Some(name) = name {
+        if !valid_metric_name(name) {
+            return Err(format!("invalid metric name {name:?}"));
+        }
+        b.set(METRIC_NAME, name);
+    }
+    Ok(b.build())
+}
+
+impl RuleSink {
+    /// A sink writing through `pipeline`.
+    pub fn new(pipeline: Arc<Pipeline>) -> RuleSink {
+        RuleSink {
+            pipeline,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies `evaluation` of `plugin` at `at` (ms). Every rule of the
+    /// plugin is taken as evaluated: one that reported nothing resolves its
+    /// alerts.
+    pub fn evaluated(&self, plugin: &str, at: i64, took: Duration, evaluation: Evaluation) {
+        let mut samples = Vec::new();
+        let mut problems = Vec::new();
+        for r in evaluation.samples {
+            match labels_from(
+                Some(&r.name),
+                r.labels.into_iter().map(|l| (l.name, l.value)),
+            ) {
+                Ok(labels) => samples.push(Sample {
+                    labels,
+                    t: at,
+                    v: r.value,
+                }),
+                Err(e) => problems.push(format!("recorded sample dropped: {e}")),
+            }
+        }
+        let mut by_rule: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
+        for c in evaluation.alerts {
+            let pairs = c
+                .labels
+                .into_iter()
+                .map(|l| (l.name, l.value))
+                .chain([("alertname".to_string(), c.rule.clone())]);
+            match labels_from(None, pairs) {
+                Ok(labels) => by_rule.entry(c.rule).or_default().push(Candidate {
+                    labels,
+                    annotations: c
+                        .annotations
+                        .into_iter()
+                        .map(|l| (l.name, l.value))
+                        .collect(),
+                    value: c.value,
+                    for_ms: c.for_ms.max(0),
+                    keep_firing_for_ms: c.keep_firing_for_ms.max(0),
+                }),
+                Err(e) => problems.push(format!("alert from rule {:?} dropped: {e}", c.rule)),
+            }
+        }
+        let mut state = self.lock();
+        let known: Vec<String> = state
+            .rules
+            .keys()
+            .filter(|(p, _)| p == plugin)
+            .map(|(_, r)| r.clone())
+            .collect();
+        for rule in known {
+            by_rule.entry(rule).or_default();
+        }
+        let first = state.restored.insert(plugin.to_string());
+        for (rule, candidates) in by_rule {
+            let alerts = state
+                .rules
+                .entry((plugin.to_string(), rule.clone()))
+                .or_default();
+            if let Err(e) = alerts.apply(at, candidates) {
+                problems.push(format!("rule {rule:?}: {e}"));
+                continue;
+            }
+            if first {
+                let db = self.pipeline.db();
+                alerts.restore(at, FOR_GRACE_MS, |labels| {
+                    let mut matchers = vec![Matcher::equal(METRIC_NAME, "ALERTS_FOR_STATE")];
+                    matchers.extend(labels.iter().map(|(n, v)| Matcher::equal(n, v)));
+                    let mut want = labels.builder();
+                    want.set(METRIC_NAME, "ALERTS_FOR_STATE");
+                    let want = want.build();
+                    db.select(&matchers, at - OUTAGE_TOLERANCE_MS, at)
+                        .into_iter()
+                        .find(|(l, _)| *l == want)
+                        .and_then(|(_, s)| s.last().copied())
+                        .filter(|(_, v)| v.is_finite())
+                        .map(|(t, v)| ((v * 1000.0) as i64, t))
+                });
+            }
+            for a in alerts.alerts() {
+                if a.state == AlertState::Inactive {
+                    continue;
+                }
+                let mut b = a.labels.builder();
+                b.set(METRIC_NAME, "ALERTS")
+                    .set("alertstate", a.state.as_str());
+                samples.push(Sample {
+                    labels: b.build(),
+                    t: at,
+                    v: 1.0,
+                });
+                let mut b = a.labels.builder();
+                b.set(METRIC_NAME, "ALERTS_FOR_STATE");
+                samples.push(Sample {
+                    labels: b.build(),
+                    t: at,
+                    v: (a.active_at.div_euclid(1000)) as f64,
+                });
+            }
+        }
+        // Series written last time and not now go stale.
+        let now: HashSet<Labels> = samples.iter().map(|s| s.labels.clone()).collect();
+        let previous = state
+            .written
+            .insert(plugin.to_string(), now.clone())
+            .unwrap_or_default();
+        for gone in previous.difference(&now) {
+            samples.push(Sample {
+                labels: gone.clone(),
+                t: at,
+                v: f64::from_bits(STALE_NAN),
+            });
+        }
+        state.status.insert(
+            plugin.to_string(),
+            RuleStatus {
+                at,
+                took,
+                error: problems.first().cloned(),
+            },
+        );
+        drop(state);
+        for p in &problems {
+            tracing::warn!(plugin, problem = %p, "rule evaluation");
+        }
+        if let Err(e) = self.pipeline.append(&samples) {
+            tracing::error!(plugin, error = %e, "cannot store rule output");
+        }
+    }
+
+    /// Records a failed evaluation: alert state is left as it was.
+    pub fn failed(&self, plugin: &str, at: i64, took: Duration, error: &str) {
+        self.lock().status.insert(
+            plugin.to_string(),
+            RuleStatus {
+                at,
+                took,
+                error: Some(error.to_string()),
+            },
+        );
+    }
+
+    /// Forgets a plugin that is no longer configured: its series go stale.
+    pub fn retire(&self, plugin: &str, at: i64) {
+        let gone = {
+            let mut state = self.lock();
+            state.rules.retain(|(p, _), _| p != plugin);
+            state.restored.remove(plugin);
+            state.status.remove(plugin);
+            state.written.remove(plugin).unwrap_or_default()
+        };
+        let stale: Vec<Sample> = gone
+            .into_iter()
+            .map(|labels| Sample {
+                labels,
+                t: at,
+                v: f64::from_bits(STALE_NAN),
+            })
+            .collect();
+        if let Err(e) = self.pipeline.append(&stale) {
+            tracing::error!(plugin, error = %e, "cannot mark retired rule series stale");
+        }
+    }
+
+    /// Pending and firing alerts of every rule, as `(plugin, rule, alert)`.
+    pub fn active_alerts(&self) -> Vec<(String, String, super::Alert)> {
+        let state = self.lock();
+        state
+            .rules
+            .iter()
+            .flat_map(|((p, r), alerts)| {
+                alerts
+                    .alerts()
+                    .into_iter()
+                    .filter(|a| a.state != AlertState::Inactive)
+                    .map(move |a| (p.clone(), r.clone(), a.clone()))
+            })
+            .collect()
+    }
+
+    /// The last evaluation of `plugin`.
+    pub fn status(&self, plugin: &str) -> Option<RuleStatus> {
+        self.lock().status.get(plugin).cloned()
+    }
+}
