@@ -44,6 +44,7 @@ mod exec;
 mod format;
 mod func;
 mod gotime;
+mod humanize;
 mod lexer;
 mod parser;
 mod printf;
