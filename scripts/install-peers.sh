@@ -3,7 +3,7 @@
 # are missing: servers from Debian's packages (needs root or sudo) and the
 # OpenTelemetry Python SDK from PyPI.
 set -euo pipefail
-packages=(prometheus prometheus-node-exporter victoria-metrics)
+packages=(prometheus prometheus-alertmanager prometheus-node-exporter victoria-metrics)
 need=()
 for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up command 2: run every test. Installs the peers the end-to-end tests
-# compare against (Debian's prometheus, prometheus-node-exporter and
+# compare against (Debian's prometheus, prometheus-alertmanager (amtool),
+# prometheus-node-exporter and
 # victoria-metrics), builds
 # the guest plugins (the host's tests load them) and the host binary (the
 # end-to-end tests run it), then runs the whole workspace's tests: host unit

@@ -9,6 +9,7 @@
 //! - [`storage`]: embedded stores.
 //! - [`ingest`]: outside data into the stores.
 //! - [`forward`]: remote write on to a cluster, through a disk queue.
+//! - [`template`]: Go's `text/template` for rule and notification templates.
 
 pub mod api;
 pub mod app;
@@ -24,4 +25,5 @@ pub mod runtime;
 pub mod scheduler;
 pub mod storage;
 pub mod telemetry;
+pub mod template;
 pub mod util;

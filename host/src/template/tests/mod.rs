@@ -1,0 +1,37 @@
+//! Tests of the template language as a whole and golden tests against the
+//! real `promtool` (Prometheus 2.42) and `amtool` (Alertmanager 0.25).
+
+mod alertmanager;
+mod golden_amtool;
+mod golden_promtool;
+mod language;
+
+use super::{FuncMap, MissingKey, Template, Value};
+
+/// Parses `src` as template "t" and runs it on `data`.
+pub(super) fn render(src: &str, data: &Value) -> Result<String, String> {
+    render_with(src, data, &FuncMap::new(), MissingKey::Default)
+}
+
+pub(super) fn render_with(
+    src: &str,
+    data: &Value,
+    funcs: &FuncMap,
+    mk: MissingKey,
+) -> Result<String, String> {
+    let mut t = Template::new("t").with_funcs(funcs).with_missing_key(mk);
+    t.parse(src).map_err(|e| e.to_string())?;
+    t.execute(data).map_err(|e| e.to_string())
+}
+
+/// Where a Go tool lives, or `None` (with a notice) when it is not
+/// installed; `scripts/test.sh` installs both.
+pub(super) fn tool(path: &str, package: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::PathBuf::from(path);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {path} not installed (apt-get install {package})");
+        None
+    }
+}
