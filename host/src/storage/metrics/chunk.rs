@@ -206,6 +206,7 @@ impl XorChunk {
     ) -> Option<()> {
         let count = u16::from_le_bytes(bytes.get(..2)?.try_into().ok()?);
         let mut iter = ChunkIter::new(&bytes[2..], count);
+        out.reserve(count as usize);
         for _ in 0..count {
             let (t, v) = iter.next()?;
             if keep(t) {

@@ -230,26 +230,33 @@ impl MetricsDb {
         // Stable: for one series, blocks (oldest first) come before the head.
         parts.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out: Vec<SeriesSamples> = Vec::with_capacity(parts.len());
-        let mut merged: Vec<bool> = Vec::with_capacity(parts.len());
-        for (labels, samples) in parts {
-            match out.last_mut() {
-                Some(last) if last.0 == labels => {
-                    last.1.extend(samples);
-                    *merged.last_mut().expect("parallel to out") = true;
+        let mut parts = parts.into_iter().peekable();
+        while let Some((labels, first)) = parts.next() {
+            let mut rest = Vec::new();
+            while parts.peek().is_some_and(|(l, _)| *l == labels) {
+                rest.push(parts.next().expect("peeked").1);
+            }
+            let samples = if rest.is_empty() {
+                first
+            } else {
+                // One series in several blocks (and the head): concatenate
+                // once; sort only when the pieces overlap.
+                let total = first.len() + rest.iter().map(Vec::len).sum::<usize>();
+                let mut all = Vec::with_capacity(total);
+                all.extend(first);
+                for r in rest {
+                    all.extend(r);
                 }
-                _ => {
-                    out.push((labels, samples));
-                    merged.push(false);
+                if !all.is_sorted_by(|a, b| a.0 < b.0) {
+                    all.sort_by_key(|(t, _)| *t);
+                    all.dedup_by_key(|(t, _)| *t);
                 }
+                all
+            };
+            if !samples.is_empty() {
+                out.push((labels, samples));
             }
         }
-        for ((_, samples), merged) in out.iter_mut().zip(merged) {
-            if merged && !samples.is_sorted_by(|a, b| a.0 < b.0) {
-                samples.sort_by_key(|(t, _)| *t);
-                samples.dedup_by_key(|(t, _)| *t);
-            }
-        }
-        out.retain(|(_, samples)| !samples.is_empty());
         out
     }
 
