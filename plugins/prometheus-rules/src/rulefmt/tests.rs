@@ -96,7 +96,7 @@ fn record_and_alert_together() {
 fn neither_record_nor_alert() {
     assert_eq!(
         one_error("groups:\n  - name: g\n    rules:\n      - expr: up\n"),
-        "0:0: 0:0: group \"g\", rule 1, \"\": one of 'record' or 'alert' must be set"
+        "0:0: group \"g\", rule 1, \"\": one of 'record' or 'alert' must be set"
     );
 }
 

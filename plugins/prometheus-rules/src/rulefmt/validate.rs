@@ -104,7 +104,8 @@ fn validate_rule(rule: &Rule, checks: &dyn Checks) -> Vec<RuleError> {
     };
     match (rule.record.is_empty(), rule.alert.is_empty()) {
         (false, false) => out.push(both("only one of 'record' and 'alert' must be set")),
-        (true, true) => out.push(both("one of 'record' or 'alert' must be set")),
+        // Prometheus points this one at `record` only.
+        (true, true) => out.push(at(rule.pos.record, "one of 'record' or 'alert' must be set")),
         _ => {}
     }
     if rule.expr.is_empty() {
