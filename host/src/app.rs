@@ -122,6 +122,10 @@ impl App {
                 .map_err(|e| anyhow::anyhow!("cannot open the metrics store: {e}"))?,
         );
         telemetry.head(metrics.series_count() as u64, metrics.wal_size());
+        runtime.query_source().set(
+            Arc::clone(&metrics) as Arc<dyn crate::query::Queryable>,
+            manifest.query.clone(),
+        );
         let mut forwarders = Vec::new();
         for spec in &manifest.forwards {
             forwarders.push(Forwarder::start(

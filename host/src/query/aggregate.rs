@@ -5,7 +5,7 @@
 
 use crate::query::error::{QueryError, exec};
 use crate::query::eval::Evaluator;
-use crate::query::functions::stats::quantile;
+use crate::query::functions::stats::{incremental_mean, quantile};
 use crate::query::functions::string_arg;
 use crate::query::value::{Column, Series, Value};
 use crate::storage::metrics::Labels;
@@ -83,7 +83,7 @@ pub fn eval(ev: &Evaluator, agg: &AggregateExpr) -> Result<Value, QueryError> {
                 T_MAX => present.fold(first, |a, v| if a < v || a.is_nan() { v } else { a }),
                 T_COUNT => 1.0 + present.count() as f64,
                 T_GROUP => 1.0,
-                T_AVG => avg(first, present),
+                T_AVG => incremental_mean(std::iter::once(first).chain(present)),
                 T_STDVAR | T_STDDEV => {
                     let var = variance(first, present);
                     if op == T_STDDEV { var.sqrt() } else { var }
@@ -145,24 +145,6 @@ pub fn grouping_key(labels: &Labels, modifier: Option<&LabelModifier>) -> Labels
     }
 }
 
-/// Incremental mean that survives huge values, as Prometheus' `avg`.
-fn avg(first: f64, rest: impl Iterator<Item = f64>) -> f64 {
-    let (mut mean, mut count) = (first, 1.0f64);
-    for v in rest {
-        count += 1.0;
-        if mean.is_infinite() {
-            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
-                continue;
-            }
-            if !v.is_infinite() && !v.is_nan() {
-                continue;
-            }
-        }
-        mean += v / count - mean / count;
-    }
-    mean
-}
-
 /// Welford's population variance.
 fn variance(first: f64, rest: impl Iterator<Item = f64>) -> f64 {
     let (mut count, mut mean, mut m2) = (0.0f64, 0.0f64, 0.0f64);
@@ -192,7 +174,7 @@ fn top_k(
         if kf.is_nan() || !(-9.223_372_036_854_776e18..=9.223_372_036_854_776e18).contains(&kf) {
             return Err(exec(format!(
                 "Scalar value {} overflows int64",
-                go_float(kf)
+                crate::query::json::value(kf)
             )));
         }
         let k = kf as i64;
@@ -270,7 +252,7 @@ fn count_values(
     for s in series {
         for (i, v) in s.values.iter() {
             let mut b = s.labels.builder();
-            b.set(label, &go_float(v));
+            b.set(label, &crate::query::json::value(v));
             let key = grouping_key(&b.build(), modifier.as_ref());
             let g = *index.entry(key.clone()).or_insert_with(|| {
                 out.push(Series {
@@ -284,19 +266,6 @@ fn count_values(
         }
     }
     out
-}
-
-/// A float as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes it.
-pub fn go_float(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use crate::query::value::QueryValue;
 use crate::storage::metrics::Labels;
 use std::fmt::Write;
 
-/// A sample value as Prometheus writes it.
+/// A sample value as Prometheus writes it: Go's
+/// `strconv.FormatFloat(v, 'f', -1, 64)` with `+Inf`/`-Inf`/`NaN`.
 pub fn value(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()

@@ -20,6 +20,7 @@ mod storage;
 mod value;
 
 pub use error::QueryError;
+pub use selector::matchers as selector_matchers;
 pub use storage::{MemStore, Queryable, SelectedSeries};
 pub use value::{MatrixSeries, QueryValue, Sample};
 

@@ -35,6 +35,23 @@ pub fn matchers(vs: &VectorSelector) -> Result<Vec<Matcher>, QueryError> {
 
 /// Evaluates an instant vector selector.
 pub fn vector(ev: &Evaluator, vs: &VectorSelector) -> Result<Vec<Series>, QueryError> {
+    pick(ev, vs, |_, v| v)
+}
+
+/// The sample timestamps an instant vector selector picks, per step (for
+/// `timestamp()`, which reports them instead of the values).
+pub fn vector_timestamps(ev: &Evaluator, vs: &VectorSelector) -> Result<Vec<Series>, QueryError> {
+    pick(ev, vs, |t, _| t as f64 / 1000.0)
+}
+
+/// Per series and step, the latest sample at or before the step's reference
+/// time, within the lookback window and not a staleness marker, mapped by
+/// `value(t, v)`.
+fn pick(
+    ev: &Evaluator,
+    vs: &VectorSelector,
+    value: impl Fn(i64, f64) -> f64,
+) -> Result<Vec<Series>, QueryError> {
     let refs = ev.ref_times(&vs.at, &vs.offset);
     let lookback = ev.opts.lookback_delta;
     let (lo, hi) = bounds(&refs);
@@ -57,40 +74,12 @@ pub fn vector(ev: &Evaluator, vs: &VectorSelector) -> Result<Vec<Series>, QueryE
             }
             let (t, v) = samples[j - 1];
             if t >= r - lookback && !is_stale(v) {
-                values.set(i, Some(v));
+                values.set(i, Some(value(t, v)));
                 present += 1;
             }
         }
         if present > 0 {
             ev.add_samples(present)?;
-            out.push(Series { labels, values });
-        }
-    }
-    Ok(out)
-}
-
-/// The sample timestamps an instant vector selector picks, per step (for
-/// `timestamp()`, which reports them instead of the values).
-pub fn vector_timestamps(ev: &Evaluator, vs: &VectorSelector) -> Result<Vec<Series>, QueryError> {
-    let refs = ev.ref_times(&vs.at, &vs.offset);
-    let lookback = ev.opts.lookback_delta;
-    let (lo, hi) = bounds(&refs);
-    let selected = ev.storage.select(&matchers(vs)?, lo - lookback, hi);
-    ev.check_selected(selected.len())?;
-    let mut out = Vec::with_capacity(selected.len());
-    for (labels, samples) in selected {
-        let mut values = Column::absent(refs.len());
-        for (i, &r) in refs.iter().enumerate() {
-            let j = samples.partition_point(|(t, _)| *t <= r);
-            if j == 0 {
-                continue;
-            }
-            let (t, v) = samples[j - 1];
-            if t >= r - lookback && !is_stale(v) {
-                values.set(i, Some(t as f64 / 1000.0));
-            }
-        }
-        if values.any_present() {
             out.push(Series { labels, values });
         }
     }

@@ -8,9 +8,10 @@
 
 use super::alerts::{AlertState, Candidate, RuleAlerts};
 use crate::ingest::Pipeline;
-use crate::runtime::bindings::types::Evaluation;
+use crate::runtime::bindings::types::{AlertCandidate, Evaluation};
 use crate::storage::metrics::labels::{METRIC_NAME, valid_label_name, valid_metric_name};
 use crate::storage::metrics::{Labels, Matcher, STALE_NAN, Sample};
+use crate::template::prometheus::{AlertData, PromOptions, engine_query, expand_alert_or_error};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -75,12 +76,57 @@ fn labels_from(
     Ok(b.build())
 }
 
+/// Expands the Go templates in a candidate's label values and annotations
+/// as Prometheus does: `$labels` are the labels the rule reported, `$value`
+/// its value; a template that fails to expand becomes the error text.
+fn expand(
+    c: &AlertCandidate,
+    options: &PromOptions,
+) -> (Vec<(String, String)>, BTreeMap<String, String>) {
+    let data = AlertData {
+        labels: c
+            .labels
+            .iter()
+            .map(|l| (l.name.clone(), l.value.clone()))
+            .collect(),
+        external_labels: BTreeMap::new(),
+        external_url: options.external_url.clone(),
+        value: c.value,
+    };
+    let one = |text: &str| {
+        if text.contains("{{") {
+            expand_alert_or_error(&c.rule, text, &data, options)
+        } else {
+            text.to_string()
+        }
+    };
+    let labels = c
+        .labels
+        .iter()
+        .map(|l| (l.name.clone(), one(&l.value)))
+        .collect();
+    let annotations = c
+        .annotations
+        .iter()
+        .map(|a| (a.name.clone(), one(&a.value)))
+        .collect();
+    (labels, annotations)
+}
+
 impl RuleSink {
     /// A sink writing through `pipeline`.
     pub fn new(pipeline: Arc<Pipeline>) -> RuleSink {
         RuleSink {
             pipeline,
             state: Mutex::new(State::default()),
+        }
+    }
+
+    /// What alert templates get: `query` over the store at `at`.
+    fn template_options(&self, at: i64) -> PromOptions {
+        PromOptions {
+            query: Some(engine_query(Arc::clone(self.pipeline.db()), at)),
+            external_url: String::new(),
         }
     }
 
@@ -108,20 +154,16 @@ impl RuleSink {
             }
         }
         let mut by_rule: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
+        let templates = self.template_options(at);
         for c in evaluation.alerts {
-            let pairs = c
-                .labels
+            let (labels, annotations) = expand(&c, &templates);
+            let pairs = labels
                 .into_iter()
-                .map(|l| (l.name, l.value))
                 .chain([("alertname".to_string(), c.rule.clone())]);
             match labels_from(None, pairs) {
                 Ok(labels) => by_rule.entry(c.rule).or_default().push(Candidate {
                     labels,
-                    annotations: c
-                        .annotations
-                        .into_iter()
-                        .map(|l| (l.name, l.value))
-                        .collect(),
+                    annotations,
                     value: c.value,
                     for_ms: c.for_ms.max(0),
                     keep_firing_for_ms: c.keep_firing_for_ms.max(0),

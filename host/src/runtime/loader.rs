@@ -218,6 +218,7 @@ impl Runtime {
         let context = Arc::new(PluginContext {
             name: Arc::from(spec.name.as_str()),
             network: Arc::new(NetworkPolicy::resolve(&spec.capabilities.network)),
+            query: Arc::clone(&self.query),
             state,
             spec,
         });

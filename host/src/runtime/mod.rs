@@ -13,6 +13,7 @@ mod kind;
 mod limits;
 mod loader;
 pub mod parsed;
+mod query_source;
 mod state_store;
 mod stdio;
 mod store;
@@ -22,6 +23,7 @@ pub use handle::{CallError, PluginHandle, PluginHealth, PluginState};
 pub use instance::{Call, CallFailure, FailureReason, PluginInstance, Reply};
 pub use kind::{PluginKind, StockPlugin};
 pub use loader::{LoadError, LoadedPlugin, plugin_bytes};
+pub use query_source::QuerySource;
 pub use state_store::StateStore;
 pub use store::{PluginContext, StoreState};
 
@@ -37,6 +39,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<StoreState>,
     cache: ArtifactCache,
+    query: std::sync::Arc<QuerySource>,
     _ticker: engine::EpochTicker,
 }
 
@@ -52,8 +55,14 @@ impl Runtime {
             engine,
             linker,
             cache,
+            query: std::sync::Arc::new(QuerySource::default()),
             _ticker: ticker,
         })
+    }
+
+    /// What rule plugins' `query` import reads (set once the store is open).
+    pub fn query_source(&self) -> &QuerySource {
+        &self.query
     }
 
     /// The engine.

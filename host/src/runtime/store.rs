@@ -22,6 +22,8 @@ pub struct PluginContext {
     pub state: Arc<StateStore>,
     /// Resolved network grants.
     pub network: Arc<NetworkPolicy>,
+    /// The store behind the `query` import.
+    pub query: Arc<crate::runtime::QuerySource>,
 }
 
 /// `T` of each plugin instance's `Store<T>`.

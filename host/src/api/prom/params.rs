@@ -9,7 +9,6 @@ use super::envelope::ApiError;
 use crate::storage::metrics::Matcher;
 use axum::extract::{FromRequest, Request};
 use axum::http::{Method, header};
-use promql_parser::label::MatchOp;
 use promql_parser::parser::Expr;
 use std::time::Duration;
 
@@ -146,20 +145,7 @@ pub fn selector_matchers(selector: &str) -> Result<Vec<Matcher>, String> {
             ));
         }
     };
-    let mut out = Vec::new();
-    if let Some(name) = &vs.name {
-        out.push(Matcher::equal("__name__", name));
-    }
-    for m in &vs.matchers.matchers {
-        let op = match &m.op {
-            MatchOp::Equal => "=",
-            MatchOp::NotEqual => "!=",
-            MatchOp::Re(_) => "=~",
-            MatchOp::NotRe(_) => "!~",
-        };
-        out.push(Matcher::new(&m.name, op, &m.value)?);
-    }
-    Ok(out)
+    crate::query::selector_matchers(&vs).map_err(|e| e.to_string())
 }
 
 /// A time as Prometheus parses one, in ms: Unix seconds as a float
@@ -180,38 +166,6 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
         _ => {}
     }
     parse_rfc3339(text).ok_or_else(invalid)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`]: (year, month, day).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` → ms.
@@ -272,7 +226,7 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    let days = days_from_civil(year, month, day);
+    let days = crate::util::days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
     Some(seconds * 1000 + millis)
 }
@@ -280,7 +234,7 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
 /// ms → RFC 3339 in UTC with millisecond precision (`2024-05-01T12:00:00.123Z`).
 pub fn format_rfc3339(ms: i64) -> String {
     let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = crate::util::civil_from_days(days);
     let (h, min, s, milli) = (
         rest / 3_600_000,
         rest / 60_000 % 60,

@@ -64,17 +64,7 @@ fn field(name: &str) -> fn(i64) -> f64 {
 
 /// (year, month 1–12, day 1–31) of Unix seconds, proleptic Gregorian UTC.
 fn civil(secs: i64) -> (i64, i64, i64) {
-    // Howard Hinnant's days-to-civil.
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    crate::util::civil_from_days(secs.div_euclid(86_400))
 }
 
 fn is_leap(y: i64) -> bool {

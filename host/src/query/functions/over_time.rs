@@ -5,7 +5,7 @@
 
 use crate::query::error::{QueryError, exec};
 use crate::query::eval::{Evaluator, check_unique_series};
-use crate::query::functions::stats::{kahan_inc, quantile};
+use crate::query::functions::stats::{incremental_mean, kahan_inc, quantile};
 use crate::query::selector::window;
 use crate::query::value::{Column, Series, Value};
 use promql_parser::parser::Expr;
@@ -195,7 +195,7 @@ fn step_fn(name: &str) -> StepFn {
             Ok(Some(n as f64))
         },
         "resets" => |s, _| Ok(Some(s.windows(2).filter(|w| w[1].1 < w[0].1).count() as f64)),
-        "avg_over_time" => |s, _| Ok(Some(avg(s))),
+        "avg_over_time" => |s, _| Ok(Some(incremental_mean(s.iter().map(|(_, v)| *v)))),
         "min_over_time" => |s, _| {
             Ok(Some(s.iter().skip(1).fold(s[0].1, |m, &(_, v)| {
                 if v < m || m.is_nan() { v } else { m }
@@ -350,24 +350,6 @@ fn holt_winters(s: &[(i64, f64)], c: &StepContext) -> Result<Option<f64>, QueryE
         (s0, s1) = (s1, x + y);
     }
     Ok(Some(s1))
-}
-
-/// Incremental mean that survives huge values (Prometheus' `avg_over_time`).
-fn avg(s: &[(i64, f64)]) -> f64 {
-    let (mut mean, mut count) = (0.0f64, 0.0f64);
-    for &(_, v) in s {
-        count += 1.0;
-        if mean.is_infinite() {
-            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
-                continue;
-            }
-            if !v.is_infinite() && !v.is_nan() {
-                continue;
-            }
-        }
-        mean += v / count - mean / count;
-    }
-    mean
 }
 
 /// Population variance with compensated sums.

@@ -42,6 +42,26 @@ pub fn quantile(q: f64, values: &mut [f64]) -> f64 {
     values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
 }
 
+/// The mean, computed incrementally so huge values do not overflow, as
+/// Prometheus' `avg` and `avg_over_time` do (an infinite mean stays put
+/// unless a NaN or an infinity of the other sign arrives).
+pub fn incremental_mean(values: impl IntoIterator<Item = f64>) -> f64 {
+    let (mut mean, mut count) = (0.0f64, 0.0f64);
+    for v in values {
+        count += 1.0;
+        if mean.is_infinite() {
+            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
+                continue;
+            }
+            if !v.is_infinite() && !v.is_nan() {
+                continue;
+            }
+        }
+        mean += v / count - mean / count;
+    }
+    mean
+}
+
 /// Go's `math.Max`: NaN wins, then +Inf.
 pub fn go_max(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {

@@ -1,19 +1,64 @@
-//! `query`: PromQL and LogQL for rule plugins. The engines land with the
-//! metrics-query and logs capabilities; until then both calls answer with a
-//! clear `unavailable` error rather than trapping.
+//! `query`: PromQL for rule plugins, answered by the host's engine over the
+//! metrics store (instant queries at the time the plugin asks for). A query
+//! is bounded by the plugin's call timeout as well as `[query] timeout`: the
+//! guest is blocked in the host while it runs, where epochs cannot interrupt
+//! it. Log search answers `unavailable` until logs land.
 
+use crate::query::{self, QueryValue};
+use crate::runtime::bindings::types::Label;
 use crate::runtime::bindings::watchpost::plugin::query::{Host, LogEntry, QueryError, Sample};
 use crate::runtime::store::StoreState;
 
 impl Host for StoreState {
     fn instant(
         &mut self,
-        _promql: String,
-        _at_ms: i64,
+        promql: String,
+        at_ms: i64,
     ) -> wasmtime::Result<Result<Vec<Sample>, QueryError>> {
-        Ok(Err(QueryError::Unavailable(
-            "PromQL queries are not available yet in this Watchpost build".into(),
-        )))
+        let Some((store, options)) = self.plugin.query.get() else {
+            return Ok(Err(QueryError::Unavailable(
+                "no metrics store behind this runtime".into(),
+            )));
+        };
+        let expr = match query::parse(&promql) {
+            Ok(e) => e,
+            Err(e) => return Ok(Err(QueryError::BadQuery(e.to_string()))),
+        };
+        let mut options = options.clone();
+        options.timeout = options.timeout.min(self.plugin.spec.timeout);
+        let samples = match query::instant_query(&**store, &expr, at_ms, &options, None) {
+            Ok(QueryValue::Vector(v)) => v
+                .into_iter()
+                .map(|s| Sample {
+                    labels: s
+                        .labels
+                        .iter()
+                        .map(|(n, v)| Label {
+                            name: n.into(),
+                            value: v.into(),
+                        })
+                        .collect(),
+                    timestamp_ms: s.t,
+                    value: s.v,
+                })
+                .collect(),
+            Ok(QueryValue::Scalar { t, v }) => vec![Sample {
+                labels: vec![],
+                timestamp_ms: t,
+                value: v,
+            }],
+            Ok(other) => {
+                return Ok(Err(QueryError::BadQuery(format!(
+                    "expected an instant vector or a scalar, got {}",
+                    other.result_type()
+                ))));
+            }
+            Err(e @ query::QueryError::BadData(_)) => {
+                return Ok(Err(QueryError::BadQuery(e.to_string())));
+            }
+            Err(e) => return Ok(Err(QueryError::Execution(e.to_string()))),
+        };
+        Ok(Ok(samples))
     }
 
     fn search_logs(

@@ -280,22 +280,44 @@ impl Block {
             .to_vec()
     }
 
-    /// Samples of series `i` in `[start, end]`, deleted ones left out.
+    /// Samples of series `i` in `[start, end]`, deleted ones left out. The
+    /// chunks a read needs are usually adjacent in the file (a series'
+    /// chunks are written together): they are read with one call and
+    /// decoded in place.
     pub fn samples(&self, i: usize, start: i64, end: i64) -> std::io::Result<Vec<(i64, f64)>> {
         let deleted = self.deleted(i);
-        let mut out = Vec::new();
-        for r in self.series[i]
+        let refs: Vec<&ChunkRef> = self.series[i]
             .chunks
             .iter()
             .filter(|r| r.max_t >= start && r.min_t <= end)
             .filter(|r| !tombstones::covers(&deleted, r.min_t, r.max_t))
-        {
-            out.extend(
-                self.read_chunk(r)?
-                    .iter()
-                    .filter(|(t, _)| *t >= start && *t <= end)
-                    .filter(|(t, _)| !tombstones::deleted(&deleted, *t)),
-            );
+            .collect();
+        let mut out = Vec::new();
+        let keep = |t: i64| t >= start && t <= end && !tombstones::deleted(&deleted, t);
+        let adjacent = refs
+            .windows(2)
+            .all(|w| w[0].offset + u64::from(w[0].len) == w[1].offset);
+        let mut decode = |bytes: &[u8]| {
+            XorChunk::decode_into(bytes, &mut out, keep)
+                .ok_or_else(|| corrupt(&self.dir, "undecodable chunk"))
+        };
+        match (refs.first(), refs.last()) {
+            (Some(first), Some(last)) if adjacent => {
+                let span = (last.offset + u64::from(last.len) - first.offset) as usize;
+                let mut buf = vec![0u8; span];
+                self.chunks.read_exact_at(&mut buf, first.offset)?;
+                for r in &refs {
+                    let at = (r.offset - first.offset) as usize;
+                    decode(&buf[at..at + r.len as usize])?;
+                }
+            }
+            _ => {
+                for r in &refs {
+                    let mut buf = vec![0u8; r.len as usize];
+                    self.chunks.read_exact_at(&mut buf, r.offset)?;
+                    decode(&buf)?;
+                }
+            }
         }
         if !out.is_sorted_by_key(|(t, _)| *t) {
             out.sort_by_key(|(t, _)| *t);

@@ -196,6 +196,26 @@ impl XorChunk {
     }
 
     /// Decodes [`Self::to_bytes`]; the result can be appended to.
+    /// Decodes an encoded chunk (as [`Self::to_bytes`] wrote it) straight
+    /// into `out`, keeping samples `keep` accepts, without rebuilding the
+    /// chunk for appends. `None` when the bytes are not a whole chunk.
+    pub fn decode_into(
+        bytes: &[u8],
+        out: &mut Vec<(i64, f64)>,
+        mut keep: impl FnMut(i64) -> bool,
+    ) -> Option<()> {
+        let count = u16::from_le_bytes(bytes.get(..2)?.try_into().ok()?);
+        let mut iter = ChunkIter::new(&bytes[2..], count);
+        for _ in 0..count {
+            let (t, v) = iter.next()?;
+            if keep(t) {
+                out.push((t, v));
+            }
+        }
+        Some(())
+    }
+
+    /// Rebuilds a chunk from its encoded form, ready for more appends.
     pub fn from_bytes(bytes: &[u8]) -> Option<XorChunk> {
         let count = u16::from_le_bytes(bytes.get(..2)?.try_into().ok()?);
         let data = &bytes[2..];

@@ -1,0 +1,133 @@
+//! Rule plugins in the real binary: a rule queries PromQL through the host,
+//! its alert candidates go through the host's state machine (pending, then
+//! firing after `for`, resolved when the condition clears), label and
+//! annotation templates are expanded by the host, `ALERTS` and
+//! `ALERTS_FOR_STATE` are written (and go stale on resolution), recorded
+//! samples are stored, and `/api/v1/alerts` answers in Prometheus' shape.
+
+mod support;
+
+use serde_json::Value;
+use std::time::Duration;
+use support::{Server, agent, encode, free_port, wait_for, wasm};
+
+fn import(server: &Server, body: &str) {
+    let resp = agent()
+        .post(&format!("{}/api/v1/import/prometheus", server.base))
+        .send(body)
+        .unwrap();
+    assert!(resp.status().is_success(), "import: {}", resp.status());
+}
+
+fn json(server: &Server, path: &str) -> Value {
+    let (status, body) = server.get(path);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn alerts(server: &Server) -> Vec<Value> {
+    json(server, "/api/v1/alerts")["data"]["alerts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn query(server: &Server, q: &str) -> Vec<Value> {
+    json(server, &format!("/api/v1/query?query={}", encode(q)))["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
+#[test]
+fn alerts_go_pending_firing_and_resolved_with_templates_expanded() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("watchpost.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            r#"[server]
+listen = "127.0.0.1:{port}"
+
+[[plugin]]
+name = "hot"
+kind = "rule"
+path = {path:?}
+interval = "1s"
+
+[plugin.config]
+query = "temperature"
+threshold = 25
+alert = "TooHot"
+for_ms = 3000
+record = "test:temperature_series"
+labels = {{ severity = "page", where = "room {{{{ $labels.room }}}}" }}
+annotations = {{ summary = "{{{{ $labels.room }}}} is {{{{ $value }}}} degrees", count = "{{{{ query \"count(temperature)\" | first | value }}}}" }}
+"#,
+            path = wasm("watchpost_test_threshold_rule").display().to_string()
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&manifest, port);
+    let t = now_ms();
+    import(
+        &server,
+        &format!("temperature{{room=\"a\"}} 30 {t}\ntemperature{{room=\"b\"}} 20 {t}\n"),
+    );
+
+    // Pending first, with labels and annotations expanded by the host.
+    assert!(
+        wait_for(Duration::from_secs(20), || !alerts(&server).is_empty()),
+        "no alert; log:\n{}",
+        server.log_text()
+    );
+    let a = &alerts(&server)[0];
+    assert_eq!(a["labels"]["alertname"], "TooHot");
+    assert_eq!(a["labels"]["room"], "a");
+    assert_eq!(a["labels"]["severity"], "page");
+    assert_eq!(a["labels"]["where"], "room a");
+    assert_eq!(a["annotations"]["summary"], "a is 30 degrees");
+    assert_eq!(a["annotations"]["count"], "2");
+    assert_eq!(a["value"], "3e+01");
+    let active_at = a["activeAt"].as_str().unwrap().to_string();
+    assert_eq!(alerts(&server).len(), 1, "room b is below the threshold");
+
+    // Firing once `for` has passed, same activeAt; ALERTS says so.
+    assert!(wait_for(Duration::from_secs(20), || alerts(&server)
+        .first()
+        .is_some_and(|a| a["state"] == "firing")));
+    assert_eq!(alerts(&server)[0]["activeAt"], active_at.as_str());
+    assert!(wait_for(Duration::from_secs(10), || {
+        let firing = query(&server, "ALERTS{alertstate=\"firing\"}");
+        firing.len() == 1 && firing[0]["metric"]["room"] == "a"
+    }));
+    let for_state = query(&server, "ALERTS_FOR_STATE");
+    assert_eq!(for_state.len(), 1);
+    assert_eq!(for_state[0]["metric"]["alertname"], "TooHot");
+    let recorded = query(&server, "test:temperature_series");
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["value"][1], "2");
+
+    // The condition clears: resolved, gone from the API, ALERTS stale.
+    import(
+        &server,
+        &format!("temperature{{room=\"a\"}} 10 {}\n", now_ms()),
+    );
+    assert!(
+        wait_for(Duration::from_secs(20), || alerts(&server).is_empty()),
+        "alert not resolved: {:?}",
+        alerts(&server)
+    );
+    assert!(wait_for(Duration::from_secs(10), || query(
+        &server, "ALERTS"
+    )
+    .is_empty()));
+}
