@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// `files = ["rules/*.yml"]`: rule files or glob patterns (`*`, `?`,
-    /// `[...]`, `**`), as Prometheus' `rule_files`. Relative patterns are
-    /// resolved against `dir`.
+    /// `[...]` within a path component), as Prometheus' `rule_files`.
+    /// Relative patterns are resolved against `dir`.
     pub files: Vec<String>,
     /// `dir = "/etc/watchpost/rules"`: the base of relative patterns. By
     /// default the one directory the manifest grants in `read_dirs`.

@@ -2,6 +2,11 @@
 //! re-read only when its modification time or size changed. A file that
 //! becomes invalid keeps its last good groups (the caller logs the error
 //! once, when the change is seen); a file that disappears is dropped.
+//!
+//! Patterns are Go's `filepath.Glob` patterns, as Prometheus' `rule_files`
+//! (`*`, `?`, `[...]` within one path component; no `**`). The walk starts
+//! at the pattern's literal directory prefix: inside the sandbox only the
+//! granted directory can be read, not its parents.
 
 use crate::rulefmt::{self, PromqlChecks, RuleGroup};
 use std::collections::BTreeMap;
@@ -39,6 +44,7 @@ pub struct Refresh {
 pub struct RuleFiles {
     patterns: Vec<String>,
     files: BTreeMap<PathBuf, Loaded>,
+    refreshed: bool,
 }
 
 impl RuleFiles {
@@ -47,6 +53,7 @@ impl RuleFiles {
         RuleFiles {
             patterns,
             files: BTreeMap::new(),
+            refreshed: false,
         }
     }
 
@@ -57,9 +64,7 @@ impl RuleFiles {
         let mut unmatched = Vec::new();
         for pattern in &self.patterns {
             let before = listed.len();
-            if let Ok(paths) = glob::glob(pattern) {
-                listed.extend(paths.filter_map(Result::ok).filter(|p| p.is_file()));
-            }
+            listed.extend(expand(pattern));
             if listed.len() == before {
                 unmatched.push(pattern.clone());
             }
@@ -78,9 +83,10 @@ impl RuleFiles {
             self.files.remove(&path);
             out.changed = true;
         }
-        if listing_changed || self.files.is_empty() {
+        if listing_changed || !self.refreshed {
             out.unmatched = unmatched;
         }
+        self.refreshed = true;
         for path in listed {
             let Ok(meta) = std::fs::metadata(&path) else {
                 continue;
@@ -117,6 +123,48 @@ impl RuleFiles {
                 .flatten()
                 .map(move |g| (path.as_path(), g))
         })
+    }
+}
+
+/// The files `pattern` matches.
+fn expand(pattern: &str) -> Vec<PathBuf> {
+    let is_glob = |c: &str| c.contains(['*', '?', '[']);
+    let mut base = PathBuf::new();
+    let mut rest: Vec<String> = Vec::new();
+    for component in Path::new(pattern).components() {
+        let text = component.as_os_str().to_string_lossy();
+        if rest.is_empty() && !is_glob(&text) {
+            base.push(component);
+        } else {
+            rest.push(text.into_owned());
+        }
+    }
+    let mut out = Vec::new();
+    walk(&base, &rest, &mut out);
+    out
+}
+
+fn walk(path: &Path, rest: &[String], out: &mut Vec<PathBuf>) {
+    let Some((first, rest)) = rest.split_first() else {
+        if path.is_file() {
+            out.push(path.to_path_buf());
+        }
+        return;
+    };
+    let Ok(pattern) = glob::Pattern::new(first) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    let mut matched: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| pattern.matches(&e.file_name().to_string_lossy()))
+        .map(|e| e.path())
+        .collect();
+    matched.sort();
+    for entry in matched {
+        walk(&entry, rest, out);
     }
 }
 
