@@ -136,7 +136,10 @@ fn cli_prints_like_promtool() {
     );
     assert!(run.stderr.is_empty());
 
-    let run = watchpost(&["check", "rules", "good.yml", "bad_rules.yml"], &golden_dir());
+    let run = watchpost(
+        &["check", "rules", "good.yml", "bad_rules.yml"],
+        &golden_dir(),
+    );
     assert_eq!(run.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -168,7 +171,12 @@ fn the_email_stack_example_passes() {
     let file = "examples/rules/email-stack.yml";
     let run = watchpost(&["check", "rules", file], &root);
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(run.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(stdout.contains("SUCCESS: 30 rules found"), "{stdout}");
     if Path::new("/usr/bin/promtool").exists() {
         let run = Command::new("/usr/bin/promtool")

@@ -21,7 +21,12 @@ fn alert_names(server: &Server) -> Vec<String> {
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|a| a["labels"]["alertname"].as_str().unwrap_or_default().to_string())
+        .map(|a| {
+            a["labels"]["alertname"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect()
 }
 
@@ -70,7 +75,9 @@ read_dirs = ["rules"]
 [plugin.config]
 files = ["*.yml"]
 "#,
-            path = wasm("watchpost_plugin_prometheus_rules").display().to_string()
+            path = wasm("watchpost_plugin_prometheus_rules")
+                .display()
+                .to_string()
         ),
     )
     .unwrap();
@@ -88,7 +95,8 @@ files = ["*.yml"]
     assert!(resp.status().is_success());
 
     assert!(
-        wait_for(Duration::from_secs(20), || alert_names(&server) == ["TooHot"]),
+        wait_for(Duration::from_secs(20), || alert_names(&server)
+            == ["TooHot"]),
         "no alert; log:\n{}",
         server.log_text()
     );
@@ -97,7 +105,11 @@ files = ["*.yml"]
     assert_eq!(alert["labels"]["room"], "a");
     assert_eq!(alert["labels"]["severity"], "page");
     assert_eq!(alert["annotations"]["summary"], "a is 30 degrees");
-    assert!(wait_for(Duration::from_secs(10), || !query(&server, "job:temperature:max").is_empty()));
+    assert!(wait_for(Duration::from_secs(10), || !query(
+        &server,
+        "job:temperature:max"
+    )
+    .is_empty()));
     let recorded = &query(&server, "job:temperature:max")[0];
     assert_eq!(recorded["metric"]["source"], "rules");
     assert_eq!(recorded["metric"]["job"], "hvac");
@@ -111,7 +123,8 @@ files = ["*.yml"]
     )
     .unwrap();
     assert!(
-        wait_for(Duration::from_secs(20), || alert_names(&server) == ["WayTooHot"]),
+        wait_for(Duration::from_secs(20), || alert_names(&server)
+            == ["WayTooHot"]),
         "edit not picked up: {:?}\n{}",
         alert_names(&server),
         server.log_text()

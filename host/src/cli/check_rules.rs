@@ -50,7 +50,11 @@ const LINT_FAILURE: u8 = 3;
 pub fn check_rules(args: &CheckRulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     // promtool refuses missing paths before checking anything.
     if let Some(missing) = args.files.iter().find(|f| !f.exists()) {
-        let _ = writeln!(err, "watchpost: error: path '{}' does not exist", missing.display());
+        let _ = writeln!(
+            err,
+            "watchpost: error: path '{}' does not exist",
+            missing.display()
+        );
         return FAILURE;
     }
     let (mut failed, mut linted) = (false, false);
@@ -105,8 +109,8 @@ impl Checks for HostChecks {
     }
 
     fn template(&self, alert: &str, text: &str) -> Result<(), String> {
-        let mut t =
-            Template::new(&format!("__alert_{alert}")).with_funcs(&functions(&PromOptions::default()));
+        let mut t = Template::new(&format!("__alert_{alert}"))
+            .with_funcs(&functions(&PromOptions::default()));
         t.parse(&format!("{ALERT_DEFS}{text}"))
             .map(|_| ())
             .map_err(|e| e.to_string())
@@ -125,8 +129,16 @@ mod tests {
 
     #[test]
     fn templates_parse_with_prometheus_functions() {
-        assert!(HostChecks.template("A", "{{ $labels.instance }} {{ humanize $value }}").is_ok());
-        assert!(HostChecks.template("A", "{{ template \"undefined\" }}").is_ok());
+        assert!(
+            HostChecks
+                .template("A", "{{ $labels.instance }} {{ humanize $value }}")
+                .is_ok()
+        );
+        assert!(
+            HostChecks
+                .template("A", "{{ template \"undefined\" }}")
+                .is_ok()
+        );
         assert_eq!(
             HostChecks.template("T", "{{ nofunc }}").unwrap_err(),
             "template: __alert_T:1: function \"nofunc\" not defined"

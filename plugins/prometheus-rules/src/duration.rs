@@ -34,15 +34,16 @@ pub fn parse_ms(text: &str) -> Result<i64, String> {
             .iter()
             .enumerate()
             .filter(|(_, (name, _))| {
-                after.starts_with(name)
-                    && !(*name == "m" && after.starts_with("ms"))
+                after.starts_with(name) && !(*name == "m" && after.starts_with("ms"))
             })
             .map(|(i, u)| (i + next_unit, u))
             .next();
         let Some((index, (name, ms))) = unit else {
             return Err(invalid());
         };
-        let n: i64 = number.parse().map_err(|_| "duration out of range".to_string())?;
+        let n: i64 = number
+            .parse()
+            .map_err(|_| "duration out of range".to_string())?;
         total = n
             .checked_mul(*ms)
             .and_then(|d| total.checked_add(d))
@@ -82,7 +83,10 @@ mod tests {
         assert_eq!(parse_ms("1s500ms"), Ok(1_500));
         assert_eq!(parse_ms("2w"), Ok(1_209_600_000));
         assert_eq!(parse_ms(""), Err("empty duration string".into()));
-        assert_eq!(parse_ms("5x"), Err(r#"not a valid duration string: "5x""#.into()));
+        assert_eq!(
+            parse_ms("5x"),
+            Err(r#"not a valid duration string: "5x""#.into())
+        );
         assert!(parse_ms("30m1h").is_err(), "units out of order");
         assert!(parse_ms("5").is_err());
         assert!(parse_ms("1.5h").is_err());

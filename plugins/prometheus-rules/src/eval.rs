@@ -10,7 +10,10 @@ use watchpost_sdk::query::{self, QueryError, Sample};
 use watchpost_sdk::{AlertCandidate, Evaluation, Label, RecordedSample, log};
 
 /// Evaluates `groups` at `at_ms`.
-pub fn evaluate<'a>(groups: impl Iterator<Item = (&'a Path, &'a RuleGroup)>, at_ms: i64) -> Evaluation {
+pub fn evaluate<'a>(
+    groups: impl Iterator<Item = (&'a Path, &'a RuleGroup)>,
+    at_ms: i64,
+) -> Evaluation {
     let mut out = Evaluation {
         alerts: Vec::new(),
         samples: Vec::new(),
@@ -45,7 +48,8 @@ fn evaluate_rule(rule: &Rule, limit: i64, at_ms: i64, out: &mut Evaluation) -> R
         if let Some(e) = over("alerts") {
             return Err(e);
         }
-        out.alerts.extend(samples.iter().map(|s| candidate(rule, s)));
+        out.alerts
+            .extend(samples.iter().map(|s| candidate(rule, s)));
         return Ok(());
     }
     if let Some(e) = over("series") {
@@ -61,10 +65,17 @@ fn evaluate_rule(rule: &Rule, limit: i64, at_ms: i64, out: &mut Evaluation) -> R
         .collect();
     let distinct: BTreeSet<Vec<(&str, &str)>> = recorded
         .iter()
-        .map(|r| r.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect())
+        .map(|r| {
+            r.labels
+                .iter()
+                .map(|l| (l.name.as_str(), l.value.as_str()))
+                .collect()
+        })
         .collect();
     if distinct.len() < recorded.len() {
-        return Err("vector contains metrics with the same labelset after applying rule labels".into());
+        return Err(
+            "vector contains metrics with the same labelset after applying rule labels".into(),
+        );
     }
     out.samples.extend(recorded);
     Ok(())

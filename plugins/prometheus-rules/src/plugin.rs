@@ -74,8 +74,11 @@ impl PrometheusRules {
             .filter(|(_, g)| g.interval_ms > 0)
             .map(|(_, g)| format!("{}: {}", g.name, format_ms(g.interval_ms)))
             .collect();
-        let distinct: std::collections::BTreeSet<i64> =
-            groups.iter().map(|(_, g)| g.interval_ms).filter(|&ms| ms > 0).collect();
+        let distinct: std::collections::BTreeSet<i64> = groups
+            .iter()
+            .map(|(_, g)| g.interval_ms)
+            .filter(|&ms| ms > 0)
+            .collect();
         if distinct.len() > 1 {
             log::warn(&format!(
                 "groups declare different intervals ({}); every group is evaluated at this plugin's interval: use one plugin per interval",
@@ -93,7 +96,9 @@ fn granted_dir() -> Result<String, String> {
     match dirs.as_slice() {
         [(_, path)] => Ok(path.clone()),
         [] => Err("relative rule file patterns need a directory: grant it in read_dirs".into()),
-        _ => Err("several read_dirs are granted: set `dir` to the one relative patterns are in".into()),
+        _ => Err(
+            "several read_dirs are granted: set `dir` to the one relative patterns are in".into(),
+        ),
     }
 }
 

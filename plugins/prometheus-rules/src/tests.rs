@@ -133,8 +133,16 @@ fn recording_rules_become_samples() {
     assert_eq!(
         recorded,
         [
-            ("job:http_requests:rate5m".into(), labels([("job", "api"), ("team", "mail")]), 3.5),
-            ("job:http_requests:rate5m".into(), labels([("job", "smtp"), ("team", "mail")]), 1.0),
+            (
+                "job:http_requests:rate5m".into(),
+                labels([("job", "api"), ("team", "mail")]),
+                3.5
+            ),
+            (
+                "job:http_requests:rate5m".into(),
+                labels([("job", "smtp"), ("team", "mail")]),
+                1.0
+            ),
             ("scalar:answer".into(), labels([]), 42.0),
         ],
         "`__name__` dropped, rule labels added; a scalar is one sample without labels"
@@ -167,7 +175,10 @@ fn rule_labels_override_and_name_is_dropped() {
     write(&dir.join("r.yml"), rules, 100);
     host(vec![(
         "x",
-        vec![sample(&[("__name__", "x"), ("job", "api"), ("zone", "a")], 2.0)],
+        vec![sample(
+            &[("__name__", "x"), ("job", "api"), ("zone", "a")],
+            2.0,
+        )],
     )]);
     let eval = plugin(&dir, &["r.yml"]).unwrap().evaluate(AT).unwrap();
     assert_eq!(eval.samples.len(), 1);
@@ -200,7 +211,10 @@ fn alerting_rules_become_candidates_with_templates_unexpanded() {
         a.annotations,
         labels([("summary", "{{ $labels.instance }} is down")])
     );
-    assert_eq!((a.value, a.for_ms, a.keep_firing_for_ms), (0.0, 120_000, 60_000));
+    assert_eq!(
+        (a.value, a.for_ms, a.keep_firing_for_ms),
+        (0.0, 120_000, 60_000)
+    );
 }
 
 #[test]
@@ -209,7 +223,10 @@ fn limit_discards_the_rules_output() {
     let rules = "groups:\n  - name: g\n    limit: 1\n    rules:\n      - record: two:sum\n        expr: two\n      - alert: TwoAlerts\n        expr: two\n      - record: one:sum\n        expr: one\n";
     write(&dir.join("r.yml"), rules, 100);
     host(vec![
-        ("two", vec![sample(&[("a", "1")], 1.0), sample(&[("a", "2")], 2.0)]),
+        (
+            "two",
+            vec![sample(&[("a", "1")], 1.0), sample(&[("a", "2")], 2.0)],
+        ),
         ("one", vec![sample(&[("a", "1")], 1.0)]),
     ]);
     let eval = plugin(&dir, &["r.yml"]).unwrap().evaluate(AT).unwrap();
@@ -267,10 +284,20 @@ fn files_are_reread_only_when_their_mtime_changes() {
     assert_eq!(p.evaluate(AT).unwrap().samples[0].name, "two:sum");
 
     // A new file matching the pattern is picked up, a removed one dropped.
-    write(&dir.join("more.yml"), &v1.replace("name: g", "name: h"), 100);
+    write(
+        &dir.join("more.yml"),
+        &v1.replace("name: g", "name: h"),
+        100,
+    );
     assert_eq!(p.evaluate(AT).unwrap().samples.len(), 2);
     std::fs::remove_file(&path).unwrap();
-    let names: Vec<String> = p.evaluate(AT).unwrap().samples.into_iter().map(|s| s.name).collect();
+    let names: Vec<String> = p
+        .evaluate(AT)
+        .unwrap()
+        .samples
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     assert_eq!(names, ["one:sum"]);
 }
 
@@ -278,14 +305,26 @@ fn files_are_reread_only_when_their_mtime_changes() {
 fn an_invalid_file_keeps_its_last_good_rules() {
     let dir = scratch("lastgood");
     let path = dir.join("r.yml");
-    write(&path, "groups:\n  - name: g\n    rules:\n      - record: one:sum\n        expr: one\n", 100);
+    write(
+        &path,
+        "groups:\n  - name: g\n    rules:\n      - record: one:sum\n        expr: one\n",
+        100,
+    );
     host(vec![("one", vec![sample(&[], 1.0)])]);
     let mut p = plugin(&dir, &["r.yml"]).unwrap();
-    write(&path, "groups:\n  - name: g\n    rules:\n      - record: one:sum\n        expr: \"one +\"\n", 200);
+    write(
+        &path,
+        "groups:\n  - name: g\n    rules:\n      - record: one:sum\n        expr: \"one +\"\n",
+        200,
+    );
     assert_eq!(p.evaluate(AT).unwrap().samples[0].name, "one:sum");
     let errors = logged(Level::Error);
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].contains("r.yml: 5:15: group \"g\", rule 1, \"one:sum\": could not parse expression"), "{errors:?}");
+    assert!(
+        errors[0]
+            .contains("r.yml: 5:15: group \"g\", rule 1, \"one:sum\": could not parse expression"),
+        "{errors:?}"
+    );
     assert!(errors[0].ends_with("(keeping the file's last valid rules)"));
     // Logged once per change, not on every evaluation.
     p.evaluate(AT).unwrap();
@@ -298,7 +337,11 @@ fn an_invalid_file_at_start_is_an_error() {
     write(&dir.join("r.yml"), "groups:\n  - name: \"\"\n", 100);
     host(vec![]);
     let err = plugin(&dir, &["r.yml"]).err().unwrap();
-    assert!(err.message().contains("r.yml: 2:5: Groupname must not be empty"), "{err}");
+    assert!(
+        err.message()
+            .contains("r.yml: 2:5: Groupname must not be empty"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -330,7 +373,9 @@ fn config_is_validated() {
         bad(serde_json::json!({"files": ["a"], "external_labels": {"a-b": "x"}}))
             .contains("invalid label name")
     );
-    assert!(serde_json::from_value::<Config>(serde_json::json!({"files": ["a"], "nope": 1})).is_err());
+    assert!(
+        serde_json::from_value::<Config>(serde_json::json!({"files": ["a"], "nope": 1})).is_err()
+    );
 }
 
 #[test]
@@ -339,5 +384,9 @@ fn patterns_that_match_nothing_are_warned_about() {
     host(vec![]);
     let mut p = plugin(&dir, &["none/*.yml"]).unwrap();
     assert!(p.evaluate(AT).unwrap().samples.is_empty());
-    assert!(logged(Level::Warn).iter().any(|m| m.contains("matches no file")));
+    assert!(
+        logged(Level::Warn)
+            .iter()
+            .any(|m| m.contains("matches no file"))
+    );
 }

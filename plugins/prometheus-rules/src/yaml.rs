@@ -232,20 +232,36 @@ mod tests {
 
     #[test]
     fn positions_are_one_based_like_yaml_v3() {
-        let doc = parse("groups:\n  - name: g\n    rules:\n      - record: a:b\n").unwrap().unwrap();
+        let doc = parse("groups:\n  - name: g\n    rules:\n      - record: a:b\n")
+            .unwrap()
+            .unwrap();
         let Kind::Map(top) = &doc.kind else { panic!() };
-        let Kind::Seq(groups) = &top[0].1.kind else { panic!() };
+        let Kind::Seq(groups) = &top[0].1.kind else {
+            panic!()
+        };
         assert_eq!(groups[0].pos, Pos { line: 2, col: 5 });
-        let Kind::Map(group) = &groups[0].kind else { panic!() };
-        let Kind::Seq(rules) = &group[1].1.kind else { panic!() };
-        let Kind::Map(rule) = &rules[0].kind else { panic!() };
+        let Kind::Map(group) = &groups[0].kind else {
+            panic!()
+        };
+        let Kind::Seq(rules) = &group[1].1.kind else {
+            panic!()
+        };
+        let Kind::Map(rule) = &rules[0].kind else {
+            panic!()
+        };
         assert_eq!(rule[0].1.pos, Pos { line: 4, col: 17 });
         assert_eq!(rule[0].1.text(), "a:b");
     }
 
     #[test]
     fn plain_scalars_resolve() {
-        let tag = |s: &str| Node { kind: Kind::Scalar(s.into(), true), pos: Pos::default() }.tag();
+        let tag = |s: &str| {
+            Node {
+                kind: Kind::Scalar(s.into(), true),
+                pos: Pos::default(),
+            }
+            .tag()
+        };
         assert_eq!(tag("~"), "!!null");
         assert_eq!(tag("12"), "!!int");
         assert_eq!(tag("0x1f"), "!!int");
@@ -258,7 +274,9 @@ mod tests {
     #[test]
     fn anchors_and_first_document_only() {
         let doc = parse("a: &x [1, 2]\nb: *x\n---\nc: 1\n").unwrap().unwrap();
-        let Kind::Map(entries) = &doc.kind else { panic!() };
+        let Kind::Map(entries) = &doc.kind else {
+            panic!()
+        };
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].1.kind, entries[1].1.kind);
         assert_eq!(parse("").unwrap(), None);

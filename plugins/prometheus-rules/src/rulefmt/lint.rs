@@ -21,7 +21,11 @@ pub fn duplicates(groups: &RuleGroups) -> Vec<Duplicate> {
         .flat_map(|g| &g.rules)
         .map(|r| Duplicate {
             metric: r.name().to_string(),
-            labels: r.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            labels: r
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         })
         .collect();
     rules.sort();

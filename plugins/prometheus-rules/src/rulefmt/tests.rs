@@ -37,7 +37,10 @@ fn good_file_decodes_every_field() {
     let groups = parse(GOOD, &PromqlChecks).unwrap();
     assert_eq!(groups.rule_count(), 2);
     let g = &groups.groups[0];
-    assert_eq!((g.name.as_str(), g.interval_ms, g.limit), ("g1", 30_000, 10));
+    assert_eq!(
+        (g.name.as_str(), g.interval_ms, g.limit),
+        ("g1", 30_000, 10)
+    );
     assert_eq!(g.rules[0].record, "job:up:sum");
     assert_eq!(g.rules[0].labels["team"], "mail");
     let alert = &g.rules[1];
@@ -110,7 +113,8 @@ fn expr_required() {
 
 #[test]
 fn expr_must_parse() {
-    let e = one_error("groups:\n  - name: g\n    rules:\n      - record: x\n        expr: \"up +\"\n");
+    let e =
+        one_error("groups:\n  - name: g\n    rules:\n      - record: x\n        expr: \"up +\"\n");
     assert!(
         e.starts_with("5:15: group \"g\", rule 1, \"x\": could not parse expression: "),
         "{e}"
@@ -135,17 +139,23 @@ fn recording_rules_take_no_annotations_for_or_keep_firing_for() {
         ]
     );
     // `for: 0s` is the zero duration: allowed, as in Prometheus.
-    let text = "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n        for: 0s\n";
+    let text =
+        "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n        for: 0s\n";
     assert!(parse(text, &PromqlChecks).is_ok());
 }
 
 #[test]
 fn record_must_be_a_metric_name() {
     assert_eq!(
-        one_error("groups:\n  - name: g\n    rules:\n      - record: \"bad name\"\n        expr: up\n"),
+        one_error(
+            "groups:\n  - name: g\n    rules:\n      - record: \"bad name\"\n        expr: up\n"
+        ),
         "4:17: group \"g\", rule 1, \"bad name\": invalid recording rule name: bad name"
     );
-    assert!(errors("groups:\n  - name: g\n    rules:\n      - record: \"0\"\n        expr: up\n")[0].ends_with("invalid recording rule name: 0"));
+    assert!(
+        errors("groups:\n  - name: g\n    rules:\n      - record: \"0\"\n        expr: up\n")[0]
+            .ends_with("invalid recording rule name: 0")
+    );
 }
 
 #[test]
@@ -164,7 +174,9 @@ fn label_names_valid_sorted_by_name() {
 #[test]
 fn annotation_names_valid() {
     assert_eq!(
-        one_error("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        annotations: {bad-ann: x}\n"),
+        one_error(
+            "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        annotations: {bad-ann: x}\n"
+        ),
         "group \"g\", rule 1, \"A\": invalid annotation name: bad-ann"
     );
 }
@@ -226,7 +238,8 @@ fn a_document_that_is_not_a_mapping_fails_both_decodes() {
 fn bad_durations_end_decoding() {
     let text = "groups:\n  - name: g\n    limit: abc\n    interval: 5x\n";
     assert_eq!(errors(text), [r#"not a valid duration string: "5x""#]);
-    let text = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        for: \"\"\n";
+    let text =
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        for: \"\"\n";
     assert_eq!(errors(text), ["empty duration string"]);
 }
 
@@ -243,7 +256,10 @@ fn scalars_of_any_type_are_strings_where_strings_are_expected() {
     let groups = parse(text, &PromqlChecks).unwrap();
     let labels = &groups.groups[0].rules[0].labels;
     assert_eq!(
-        labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+        labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>(),
         ["x=5", "y=true", "z="]
     );
 }

@@ -105,7 +105,10 @@ fn validate_rule(rule: &Rule, checks: &dyn Checks) -> Vec<RuleError> {
     match (rule.record.is_empty(), rule.alert.is_empty()) {
         (false, false) => out.push(both("only one of 'record' and 'alert' must be set")),
         // Prometheus points this one at `record` only.
-        (true, true) => out.push(at(rule.pos.record, "one of 'record' or 'alert' must be set")),
+        (true, true) => out.push(at(
+            rule.pos.record,
+            "one of 'record' or 'alert' must be set",
+        )),
         _ => {}
     }
     if rule.expr.is_empty() {
@@ -125,7 +128,10 @@ fn validate_rule(rule: &Rule, checks: &dyn Checks) -> Vec<RuleError> {
             out.push(at(record, "invalid field 'for' in recording rule"));
         }
         if rule.keep_firing_for_ms != 0 {
-            out.push(at(record, "invalid field 'keep_firing_for' in recording rule"));
+            out.push(at(
+                record,
+                "invalid field 'keep_firing_for' in recording rule",
+            ));
         }
         if !is_metric_name(&rule.record) {
             out.push(at(
