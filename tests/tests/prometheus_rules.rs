@@ -1,25 +1,16 @@
-//! The stock `prometheus-rules` plugin in the real binary: a Prometheus rule
+//! The stock `prometheus-rules` plugin, bundled in the real binary: a Prometheus rule
 //! file read through a `read_dirs` grant, its recording rule stored, its
 //! alert pending with the host-expanded annotation, and an edit of the file
 //! picked up on the next evaluation without a restart.
 
 mod support;
 
-use serde_json::Value;
 use std::time::Duration;
-use support::{Server, agent, encode, free_port, wait_for, wasm};
-
-fn json(server: &Server, path: &str) -> Value {
-    let (status, body) = server.get(path);
-    assert_eq!(status, 200, "{path}: {body}");
-    serde_json::from_str(&body).unwrap()
-}
+use support::{Server, free_port, wait_for};
 
 fn alert_names(server: &Server) -> Vec<String> {
-    json(server, "/api/v1/alerts")["data"]["alerts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    server
+        .alerts()
         .iter()
         .map(|a| {
             a["labels"]["alertname"]
@@ -28,13 +19,6 @@ fn alert_names(server: &Server) -> Vec<String> {
                 .to_string()
         })
         .collect()
-}
-
-fn query(server: &Server, q: &str) -> Vec<Value> {
-    json(server, &format!("/api/v1/query?query={}", encode(q)))["data"]["result"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
 }
 
 const RULES: &str = r#"groups:
@@ -68,16 +52,13 @@ listen = "127.0.0.1:{port}"
 [[plugin]]
 name = "rules"
 kind = "rule"
-path = {path:?}
+path = "prometheus-rules"
 interval = "1s"
 [plugin.capabilities]
 read_dirs = ["rules"]
 [plugin.config]
 files = ["*.yml"]
-"#,
-            path = wasm("watchpost_plugin_prometheus_rules")
-                .display()
-                .to_string()
+"#
         ),
     )
     .unwrap();
@@ -86,13 +67,9 @@ files = ["*.yml"]
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis();
-    let resp = agent()
-        .post(&format!("{}/api/v1/import/prometheus", server.base))
-        .send(format!(
+    server.import(&format!(
             "temperature{{job=\"hvac\",room=\"a\"}} 30 {t}\ntemperature{{job=\"hvac\",room=\"b\"}} 20 {t}\n"
-        ))
-        .unwrap();
-    assert!(resp.status().is_success());
+        ));
 
     assert!(
         wait_for(Duration::from_secs(20), || alert_names(&server)
@@ -100,17 +77,15 @@ files = ["*.yml"]
         "no alert; log:\n{}",
         server.log_text()
     );
-    let alert = &json(&server, "/api/v1/alerts")["data"]["alerts"][0];
+    let alert = &server.json("/api/v1/alerts")["data"]["alerts"][0];
     assert_eq!(alert["state"], "pending");
     assert_eq!(alert["labels"]["room"], "a");
     assert_eq!(alert["labels"]["severity"], "page");
     assert_eq!(alert["annotations"]["summary"], "a is 30 degrees");
-    assert!(wait_for(Duration::from_secs(10), || !query(
-        &server,
-        "job:temperature:max"
-    )
-    .is_empty()));
-    let recorded = &query(&server, "job:temperature:max")[0];
+    assert!(wait_for(Duration::from_secs(10), || !server
+        .query("job:temperature:max")
+        .is_empty()));
+    let recorded = &server.query("job:temperature:max")[0];
     assert_eq!(recorded["metric"]["source"], "rules");
     assert_eq!(recorded["metric"]["job"], "hvac");
     assert_eq!(recorded["value"][1], "30");
