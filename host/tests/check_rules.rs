@@ -5,6 +5,8 @@
 //! and the real binary on a good and a bad file. Run with
 //! `WATCHPOST_BLESS=1` to rewrite the `.out` files after an intended change.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use watchpost::cli::check_rules::{CheckRulesArgs, Lint, check_rules};
@@ -48,22 +50,9 @@ fn ours(case: &Path) -> String {
 
 #[test]
 fn outputs_match_their_golden_files() {
-    let bless = std::env::var_os("WATCHPOST_BLESS").is_some();
     let mut mismatches = Vec::new();
     for case in cases() {
-        let actual = ours(&case);
-        let expected_path = case.with_extension("out");
-        if bless {
-            std::fs::write(&expected_path, &actual).unwrap();
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        if expected != actual {
-            mismatches.push(format!(
-                "{}:\n=== expected\n{expected}=== actual\n{actual}",
-                name(&case)
-            ));
-        }
+        common::golden::compare(&case, "out", &ours(&case), &mut mismatches);
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
