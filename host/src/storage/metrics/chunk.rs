@@ -419,3 +419,26 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+
+    #[test]
+    fn nan_payloads_survive_the_round_trip() {
+        let stale = f64::from_bits(crate::storage::metrics::STALE_NAN);
+        for prefix in 0..70 {
+            let mut c = XorChunk::default();
+            let mut expect = Vec::new();
+            for i in 0..prefix {
+                let v = (i % 7) as f64 * 1.5 + 11.0;
+                c.append(i as i64 * 1000, v);
+                expect.push(v.to_bits());
+            }
+            c.append(prefix as i64 * 1000, stale);
+            expect.push(stale.to_bits());
+            let got: Vec<u64> = c.iter().map(|(_, v)| v.to_bits()).collect();
+            assert_eq!(got, expect, "prefix {prefix}");
+        }
+    }
+}
