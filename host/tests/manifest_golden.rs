@@ -3,6 +3,8 @@
 //! naming `file:line:column`. Run with `WATCHPOST_BLESS=1` to rewrite the
 //! `.err` files after an intended change.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use watchpost::manifest::Manifest;
 
@@ -28,7 +30,6 @@ fn render(path: &Path) -> String {
 
 #[test]
 fn invalid_manifests_match_their_golden_errors() {
-    let bless = std::env::var_os("WATCHPOST_BLESS").is_some();
     let mut cases: Vec<PathBuf> = std::fs::read_dir(golden_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -53,17 +54,7 @@ fn invalid_manifests_match_their_golden_errors() {
                 });
             assert!(located, "error without file:line:column: {line}");
         }
-        let expected_path = case.with_extension("err");
-        if bless {
-            std::fs::write(&expected_path, &actual).unwrap();
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        if expected != actual {
-            mismatches.push(format!(
-                "{name}:\n--- expected\n{expected}--- actual\n{actual}"
-            ));
-        }
+        common::golden::compare(case, "err", &actual, &mut mismatches);
     }
     assert!(
         mismatches.is_empty(),

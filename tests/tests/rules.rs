@@ -7,37 +7,8 @@
 
 mod support;
 
-use serde_json::Value;
 use std::time::Duration;
-use support::{Server, agent, encode, free_port, wait_for, wasm};
-
-fn import(server: &Server, body: &str) {
-    let resp = agent()
-        .post(&format!("{}/api/v1/import/prometheus", server.base))
-        .send(body)
-        .unwrap();
-    assert!(resp.status().is_success(), "import: {}", resp.status());
-}
-
-fn json(server: &Server, path: &str) -> Value {
-    let (status, body) = server.get(path);
-    assert_eq!(status, 200, "{path}: {body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-fn alerts(server: &Server) -> Vec<Value> {
-    json(server, "/api/v1/alerts")["data"]["alerts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn query(server: &Server, q: &str) -> Vec<Value> {
-    json(server, &format!("/api/v1/query?query={}", encode(q)))["data"]["result"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
+use support::{Server, free_port, wait_for, wasm};
 
 fn now_ms() -> u128 {
     std::time::SystemTime::now()
@@ -78,18 +49,17 @@ annotations = {{ summary = "{{{{ $labels.room }}}} is {{{{ $value }}}} degrees",
     .unwrap();
     let server = Server::start(&manifest, port);
     let t = now_ms();
-    import(
-        &server,
-        &format!("temperature{{room=\"a\"}} 30 {t}\ntemperature{{room=\"b\"}} 20 {t}\n"),
-    );
+    server.import(&format!(
+        "temperature{{room=\"a\"}} 30 {t}\ntemperature{{room=\"b\"}} 20 {t}\n"
+    ));
 
     // Pending first, with labels and annotations expanded by the host.
     assert!(
-        wait_for(Duration::from_secs(20), || !alerts(&server).is_empty()),
+        wait_for(Duration::from_secs(20), || !server.alerts().is_empty()),
         "no alert; log:\n{}",
         server.log_text()
     );
-    let a = &alerts(&server)[0];
+    let a = &server.alerts()[0];
     assert_eq!(a["labels"]["alertname"], "TooHot");
     assert_eq!(a["labels"]["room"], "a");
     assert_eq!(a["labels"]["severity"], "page");
@@ -98,36 +68,33 @@ annotations = {{ summary = "{{{{ $labels.room }}}} is {{{{ $value }}}} degrees",
     assert_eq!(a["annotations"]["count"], "2");
     assert_eq!(a["value"], "3e+01");
     let active_at = a["activeAt"].as_str().unwrap().to_string();
-    assert_eq!(alerts(&server).len(), 1, "room b is below the threshold");
+    assert_eq!(server.alerts().len(), 1, "room b is below the threshold");
 
     // Firing once `for` has passed, same activeAt; ALERTS says so.
-    assert!(wait_for(Duration::from_secs(20), || alerts(&server)
+    assert!(wait_for(Duration::from_secs(20), || server
+        .alerts()
         .first()
         .is_some_and(|a| a["state"] == "firing")));
-    assert_eq!(alerts(&server)[0]["activeAt"], active_at.as_str());
+    assert_eq!(server.alerts()[0]["activeAt"], active_at.as_str());
     assert!(wait_for(Duration::from_secs(10), || {
-        let firing = query(&server, "ALERTS{alertstate=\"firing\"}");
+        let firing = server.query("ALERTS{alertstate=\"firing\"}");
         firing.len() == 1 && firing[0]["metric"]["room"] == "a"
     }));
-    let for_state = query(&server, "ALERTS_FOR_STATE");
+    let for_state = server.query("ALERTS_FOR_STATE");
     assert_eq!(for_state.len(), 1);
     assert_eq!(for_state[0]["metric"]["alertname"], "TooHot");
-    let recorded = query(&server, "test:temperature_series");
+    let recorded = server.query("test:temperature_series");
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0]["value"][1], "2");
 
     // The condition clears: resolved, gone from the API, ALERTS stale.
-    import(
-        &server,
-        &format!("temperature{{room=\"a\"}} 10 {}\n", now_ms()),
-    );
+    server.import(&format!("temperature{{room=\"a\"}} 10 {}\n", now_ms()));
     assert!(
-        wait_for(Duration::from_secs(20), || alerts(&server).is_empty()),
+        wait_for(Duration::from_secs(20), || server.alerts().is_empty()),
         "alert not resolved: {:?}",
-        alerts(&server)
+        server.alerts()
     );
-    assert!(wait_for(Duration::from_secs(10), || query(
-        &server, "ALERTS"
-    )
-    .is_empty()));
+    assert!(wait_for(Duration::from_secs(10), || server
+        .query("ALERTS")
+        .is_empty()));
 }

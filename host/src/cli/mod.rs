@@ -1,7 +1,9 @@
-//! Command-line interface: `run`, `check` and `plugin run`. Each subcommand is
-//! one file; this module parses arguments and sets up logging.
+//! Command-line interface: `run`, `check`, `check rules` and `plugin run`.
+//! Each subcommand is one file; this module parses arguments and sets up
+//! logging.
 
 mod check;
+pub mod check_rules;
 mod plugin_run;
 mod run;
 
@@ -41,16 +43,28 @@ pub enum Command {
         /// The manifest (watchpost.toml).
         manifest: PathBuf,
     },
-    /// Validate a manifest and every plugin it names; exit 0 when valid, 1 otherwise.
+    /// Validate a manifest and every plugin it names (or, with `rules`,
+    /// Prometheus rule files); exit 0 when valid, 1 otherwise.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Check {
+        #[command(subcommand)]
+        what: Option<CheckCommand>,
         /// The manifest (watchpost.toml).
-        manifest: PathBuf,
+        #[arg(required = true)]
+        manifest: Option<PathBuf>,
     },
     /// Plugin author tools.
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
     },
+}
+
+/// `watchpost check ...`.
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    /// Check Prometheus rule files as `promtool check rules` does.
+    Rules(check_rules::CheckRulesArgs),
 }
 
 /// `watchpost plugin ...`.
@@ -89,7 +103,15 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run { manifest } => run::run(&manifest).await,
-            Command::Check { manifest } => check::check(&manifest).await,
+            Command::Check {
+                what: Some(CheckCommand::Rules(args)),
+                ..
+            } => Ok(check_rules::run(&args)),
+            Command::Check {
+                manifest: Some(manifest),
+                ..
+            } => check::check(&manifest).await,
+            Command::Check { .. } => unreachable!("clap requires a manifest or a subcommand"),
             Command::Plugin {
                 command: PluginCommand::Run(args),
             } => plugin_run::plugin_run(args).await,

@@ -102,6 +102,11 @@ impl StockPlugin {
             kind: PluginKind::Exporter,
             file_stem: "watchpost_plugin_http_probe",
         },
+        StockPlugin {
+            name: "prometheus-rules",
+            kind: PluginKind::Rule,
+            file_stem: "watchpost_plugin_prometheus_rules",
+        },
     ];
 
     /// Looks a stock plugin up by manifest name.

@@ -2,6 +2,8 @@
 //! plugins built by `scripts/build-plugins.sh` and building specs for them.
 #![allow(dead_code)]
 
+pub mod golden;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

@@ -230,6 +230,38 @@ impl Server {
         get(&format!("{}{path}", self.base)).unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
+    /// GET a path that answers 200 with JSON.
+    pub fn json(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.get(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// The result of the instant query `q` at now (`/api/v1/query`).
+    pub fn query(&self, q: &str) -> Vec<serde_json::Value> {
+        self.json(&format!("/api/v1/query?query={}", encode(q)))["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The active alerts (`/api/v1/alerts`).
+    pub fn alerts(&self) -> Vec<serde_json::Value> {
+        self.json("/api/v1/alerts")["data"]["alerts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Backfills Prometheus text-format lines (`/api/v1/import/prometheus`).
+    pub fn import(&self, body: &str) {
+        let resp = agent()
+            .post(&format!("{}/api/v1/import/prometheus", self.base))
+            .send(body)
+            .unwrap();
+        assert!(resp.status().is_success(), "import: {}", resp.status());
+    }
+
     /// GET `/health` as JSON.
     pub fn health(&self) -> serde_json::Value {
         let (status, body) = self.get("/health");

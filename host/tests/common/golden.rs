@@ -1,0 +1,22 @@
+//! Golden files: a case's actual output against the file beside it with the
+//! golden extension, or, with `WATCHPOST_BLESS=1`, rewriting that file
+//! after an intended change.
+
+use std::path::Path;
+
+/// Compares `actual` with `case`'s `.<ext>` file (or blesses it); a
+/// mismatch is added to `mismatches` with both texts.
+pub fn compare(case: &Path, ext: &str, actual: &str, mismatches: &mut Vec<String>) {
+    let expected_path = case.with_extension(ext);
+    if std::env::var_os("WATCHPOST_BLESS").is_some() {
+        std::fs::write(&expected_path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+    if expected != actual {
+        let name = case.file_name().unwrap().to_string_lossy();
+        mismatches.push(format!(
+            "{name}:\n--- expected\n{expected}--- actual\n{actual}"
+        ));
+    }
+}

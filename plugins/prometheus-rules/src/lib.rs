@@ -1,0 +1,37 @@
+//! Watchpost's stock `prometheus-rules` plugin: Prometheus 2.42 rule files,
+//! loaded unchanged, evaluated as Prometheus evaluates them.
+//!
+//! Every evaluation runs each group's rules in order through the host's
+//! `query.instant`. Recording rules return `recorded-sample`s, alerting
+//! rules `alert-candidate`s with their labels and annotations as written:
+//! the host owns the alert state machine (`for`, `keep_firing_for`,
+//! `ALERTS`) and expands the templates. Rule files are re-read when their
+//! modification time changes; a file that turns invalid keeps its last good
+//! rules and the error is logged.
+//!
+//! The file format lives in [`rulefmt`] (decoding, validation, the duplicate
+//! lint) and builds without the SDK (`default-features = false`), so the
+//! host's `watchpost check rules` uses the very same code natively.
+
+pub mod duration;
+pub mod names;
+pub mod promql;
+pub mod rulefmt;
+pub mod yaml;
+
+#[cfg(feature = "plugin")]
+mod config;
+#[cfg(feature = "plugin")]
+mod eval;
+#[cfg(feature = "plugin")]
+mod files;
+#[cfg(feature = "plugin")]
+mod plugin;
+
+#[cfg(feature = "plugin")]
+pub use config::Config;
+#[cfg(feature = "plugin")]
+pub use plugin::PrometheusRules;
+
+#[cfg(all(test, feature = "plugin"))]
+mod tests;
