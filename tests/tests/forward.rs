@@ -125,6 +125,15 @@ fn every_sample_arrives_exactly_once_across_outages() {
 
     // Both back: the queue drains.
     let _vm = start_vm(dir.path(), vm_port);
+    let stale_markers = || {
+        server
+            .raw(selector)
+            .iter()
+            .flat_map(|s| s["values"].as_array().unwrap().clone())
+            .filter(|v| v[1] == "stale")
+            .count()
+    };
+    let markers_before = stale_markers();
     std::fs::write(
         &manifest,
         std::fs::read_to_string(&manifest)
@@ -133,6 +142,13 @@ fn every_sample_arrives_exactly_once_across_outages() {
             .replace("mode = \"ok\"", "mode = \"empty\""),
     )
     .unwrap();
+    // The exporter has stopped once its series went stale; only then is
+    // the set of samples final.
+    assert!(
+        wait_for(Duration::from_secs(20), || stale_markers() > markers_before),
+        "the reload never stopped the exporter; log:\n{}",
+        server.log_text()
+    );
     assert!(
         wait_for(Duration::from_secs(20), || server
             .metric("watchpost_forward_queue_bytes{forwarder=\"vm\"}")
