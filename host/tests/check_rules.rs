@@ -157,7 +157,7 @@ fn cli_prints_like_promtool() {
 #[test]
 fn the_email_stack_example_passes() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let file = "examples/rules/email-stack.yml";
+    let file = "examples/email-stack/rules/alerts.yml";
     let run = watchpost(&["check", "rules", file], &root);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(
