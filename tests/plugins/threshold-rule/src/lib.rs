@@ -95,6 +95,7 @@ impl Rule for Threshold {
                 labels: vec![],
                 value: samples.len() as f64,
             }],
+            rules: Vec::new(),
         })
     }
 }
