@@ -14,7 +14,7 @@ use crate::template::prometheus::{PromOptions, functions};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
-use watchpost_plugin_prometheus_rules::rulefmt::{self, Checks};
+use watchpost_rulefmt::rulefmt::{self, Checks};
 
 /// `watchpost check rules` arguments (promtool's flags).
 #[derive(Debug, Clone, Args)]
