@@ -1,4 +1,5 @@
-//! Command-line interface: `run`, `check`, `check rules` and `plugin run`.
+//! Command-line interface: `run`, `check`, `check rules`, `test rules` and
+//! `plugin run`.
 //! Each subcommand is one file; this module parses arguments and sets up
 //! logging.
 
@@ -6,6 +7,7 @@ mod check;
 pub mod check_rules;
 mod plugin_run;
 mod run;
+pub mod test_rules;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -53,6 +55,12 @@ pub enum Command {
         #[arg(required = true)]
         manifest: Option<PathBuf>,
     },
+    /// Run Prometheus rule unit tests (`promtool test rules`); exit 0 when
+    /// every test passes, 1 otherwise.
+    Test {
+        #[command(subcommand)]
+        what: TestCommand,
+    },
     /// Plugin author tools.
     Plugin {
         #[command(subcommand)]
@@ -65,6 +73,13 @@ pub enum Command {
 pub enum CheckCommand {
     /// Check Prometheus rule files as `promtool check rules` does.
     Rules(check_rules::CheckRulesArgs),
+}
+
+/// `watchpost test ...`.
+#[derive(Debug, Subcommand)]
+pub enum TestCommand {
+    /// Run rule unit tests as `promtool test rules` does.
+    Rules(test_rules::TestRulesArgs),
 }
 
 /// `watchpost plugin ...`.
@@ -112,6 +127,9 @@ pub fn main() -> ExitCode {
                 ..
             } => check::check(&manifest).await,
             Command::Check { .. } => unreachable!("clap requires a manifest or a subcommand"),
+            Command::Test {
+                what: TestCommand::Rules(args),
+            } => Ok(test_rules::run(&args)),
             Command::Plugin {
                 command: PluginCommand::Run(args),
             } => plugin_run::plugin_run(args).await,
