@@ -71,8 +71,8 @@ pub fn parse_metric(text: &str) -> Result<Labels, String> {
     Ok(b.build())
 }
 
-/// One value of the notation.
-fn parse_number(s: &str) -> Result<f64, String> {
+/// One value of the notation (`1.5`, `Inf`, `NaN`, `stale`).
+pub fn parse_number(s: &str) -> Result<f64, String> {
     match s {
         "Inf" | "+Inf" | "inf" | "+inf" => Ok(f64::INFINITY),
         "-Inf" | "-inf" => Ok(f64::NEG_INFINITY),
