@@ -30,11 +30,6 @@ fn name(case: &Path) -> String {
     case.file_name().unwrap().to_string_lossy().into_owned()
 }
 
-/// What a run printed: `exit: N`, then stdout and stderr.
-fn render(code: i32, stdout: &str, stderr: &str) -> String {
-    format!("exit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}")
-}
-
 fn ours(case: &Path) -> String {
     let args = CheckRulesArgs {
         files: vec![case.to_path_buf()],
@@ -45,7 +40,7 @@ fn ours(case: &Path) -> String {
     let code = check_rules(&args, &mut out, &mut err);
     let prefix = format!("{}/", golden_dir().display());
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap().replace(&prefix, "");
-    render(code.into(), &text(out), &text(err))
+    common::golden::render(code.into(), &text(out), &text(err))
 }
 
 #[test]
@@ -91,7 +86,7 @@ fn promtool_agrees() {
             .current_dir(golden_dir())
             .output()
             .unwrap();
-        let theirs = render(
+        let theirs = common::golden::render(
             run.status.code().unwrap(),
             &String::from_utf8_lossy(&run.stdout),
             &String::from_utf8_lossy(&run.stderr),

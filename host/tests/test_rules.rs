@@ -29,11 +29,6 @@ fn cases() -> Vec<PathBuf> {
         .collect()
 }
 
-/// What a run printed: `exit: N`, then stdout and stderr.
-fn render(code: i32, stdout: &str, stderr: &str) -> String {
-    format!("exit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}")
-}
-
 /// Our output for `case`, with file names relative to its folder.
 fn ours(case: &Path) -> String {
     let args = TestRulesArgs {
@@ -43,7 +38,7 @@ fn ours(case: &Path) -> String {
     let code = test_rules(&args, &mut out, &mut err);
     let prefix = format!("{}/", case.parent().unwrap().display());
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap().replace(&prefix, "");
-    render(code.into(), &text(out), &text(err))
+    common::golden::render(code.into(), &text(out), &text(err))
 }
 
 /// promtool's output for `case`, run in its folder.
@@ -59,7 +54,7 @@ fn promtool(case: &Path) -> Option<String> {
         .current_dir(case.parent().unwrap())
         .output()
         .unwrap();
-    Some(render(
+    Some(common::golden::render(
         run.status.code().unwrap(),
         &String::from_utf8_lossy(&run.stdout),
         &String::from_utf8_lossy(&run.stderr),

@@ -20,3 +20,9 @@ pub fn compare(case: &Path, ext: &str, actual: &str, mismatches: &mut Vec<String
         ));
     }
 }
+
+/// What a command printed, as golden files hold it: `exit: N`, then stdout
+/// and stderr.
+pub fn render(code: i32, stdout: &str, stderr: &str) -> String {
+    format!("exit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}")
+}

@@ -5,6 +5,7 @@
 //! tolerance, label sets printed as Go prints `labels.Labels`.
 
 use crate::query::notation::almost_equal;
+use crate::template::{format_float, quote};
 
 /// A label set or annotations as sorted pairs (Go's `labels.Labels`; empty
 /// values are kept, as `labels.FromMap` keeps them).
@@ -42,49 +43,17 @@ pub fn pairs<'a>(it: impl IntoIterator<Item = (&'a str, &'a str)>) -> Pairs {
 pub fn labels_string(labels: &Pairs) -> String {
     let body: Vec<String> = labels
         .iter()
-        .map(|(n, v)| format!("{n}={}", go_quote(v)))
+        .map(|(n, v)| format!("{n}={}", quote(v)))
         .collect();
     format!("{{{}}}", body.join(", "))
 }
 
-/// Go's `strconv.Quote`, close enough for label values.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Go's `strconv.FormatFloat(v, 'E', -1, 64)`: `1E+00`, `3.5E-01`.
 pub fn format_float_e(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    let s = format!("{v:E}");
-    let (mantissa, exp) = s.split_once('E').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mantissa}E{sign}{:02}", exp.abs())
+    format_float(v, 'E', None)
 }
 
-/// Go's `strings` indentation helper of promtool: every line but the first
-/// gets `indent`.
+/// promtool's `indentLines`: every line but the first gets `indent`.
 fn indent_lines(text: &str, indent: &str) -> String {
     text.split('\n')
         .enumerate()
@@ -176,7 +145,7 @@ pub fn compare_samples(
     (!same).then(|| {
         format!(
             "    expr: {}, time: {time},\n        exp: {}\n        got: {}",
-            go_quote(expr),
+            quote(expr),
             samples_string(&exp),
             samples_string(&got)
         )

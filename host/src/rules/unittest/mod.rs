@@ -22,6 +22,7 @@ mod tests;
 
 use crate::query::notation::{expand_values, parse_metric};
 use crate::rules::checks::HostChecks;
+use crate::template::quote;
 use compare::{AlertView, SampleView, compare_alerts, compare_samples, pairs};
 use model::{TestFile, TestGroup};
 use runner::Runner;
@@ -250,7 +251,7 @@ fn test_group(tg: &TestGroup, groups: &[RuleGroup], eval_interval: i64) -> Vec<S
             Err(e) => {
                 errors.push(format!(
                     "    expr: {}, time: {time}, err: {e}",
-                    compare::go_quote(&test.expr)
+                    quote(&test.expr)
                 ));
                 continue;
             }
@@ -265,8 +266,8 @@ fn test_group(tg: &TestGroup, groups: &[RuleGroup], eval_interval: i64) -> Vec<S
                 Err(e) => {
                     errors.push(format!(
                         "    expr: {}, time: {time}, err: labels {}: {e}",
-                        compare::go_quote(&test.expr),
-                        compare::go_quote(&s.labels)
+                        quote(&test.expr),
+                        quote(&s.labels)
                     ));
                     continue 'tests;
                 }

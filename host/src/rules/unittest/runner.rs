@@ -93,23 +93,14 @@ impl Runner {
 
     /// An instant query at `ts` (ms), a scalar as one sample without labels.
     pub fn query(&self, expr: &str, ts: i64) -> Result<Vec<SampleView>, String> {
-        let parsed = crate::query::parse(expr).map_err(|e| e.to_string())?;
-        let value = crate::query::instant_query(&*self.store, &parsed, ts, &self.opts, None)
-            .map_err(|e| e.to_string())?;
-        match value {
-            QueryValue::Vector(samples) => Ok(samples
-                .into_iter()
-                .map(|s| SampleView {
-                    labels: pairs(s.labels.iter()),
-                    value: s.v,
-                })
-                .collect()),
-            QueryValue::Scalar { v, .. } => Ok(vec![SampleView {
-                labels: Vec::new(),
-                value: v,
-            }]),
-            _ => Err("rule result is not a vector or scalar".into()),
-        }
+        Ok(self
+            .rule_query(expr, ts)?
+            .into_iter()
+            .map(|(labels, value)| SampleView {
+                labels: pairs(labels.iter()),
+                value,
+            })
+            .collect())
     }
 
     /// Evaluates every group at `ts` (ms); the rules that failed.
@@ -132,7 +123,8 @@ impl Runner {
         errors
     }
 
-    /// The rule's query at `ts`: `(labels, value)` per sample.
+    /// An instant query at `ts` as Prometheus' `EngineQueryFunc` runs a
+    /// rule's: `(labels, value)` per sample.
     fn rule_query(&self, expr: &str, ts: i64) -> Result<Vec<(Labels, f64)>, String> {
         let parsed = crate::query::parse(expr).map_err(|e| e.to_string())?;
         match crate::query::instant_query(&*self.store, &parsed, ts, &self.opts, None)
