@@ -133,3 +133,38 @@ fn cli_prints_like_promtool() {
             .starts_with("  FAILED:\n    name: wrong expectations,\n")
     );
 }
+
+#[test]
+fn missing_files_and_bad_rule_files_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "groups:\n- name: g\n  rules:\n  - record: \"bad name\"\n    expr: up\n",
+    )
+    .unwrap();
+    let case = dir.path().join("t.yml");
+    std::fs::write(
+        &case,
+        "rule_files: [bad.yml]\ntests:\n- interval: 1m\n- interval: 1m\n",
+    )
+    .unwrap();
+    let out = ours(&case);
+    let error =
+        "bad.yml: 4:13: group \"g\", rule 1, \"bad name\": invalid recording rule name: bad name\n";
+    // Once per test group, as promtool.
+    assert!(
+        out.ends_with(&format!("--- stderr\n  FAILED:\n{error}{error}")),
+        "{out}"
+    );
+    if let Some(theirs) = promtool(&case) {
+        assert_eq!(theirs, out);
+    }
+
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let args = TestRulesArgs {
+        files: vec![dir.path().join("missing.yml")],
+    };
+    assert_eq!(test_rules(&args, &mut stdout, &mut stderr), 1);
+    assert!(stdout.is_empty());
+    assert!(String::from_utf8_lossy(&stderr).contains("does not exist"));
+}

@@ -77,12 +77,19 @@ pub fn test_file(path: &Path, warn: &mut dyn Write) -> Result<(), Vec<String>> {
             )]);
         }
     }
-    let mut groups = load_groups(&rule_files)?;
-    // promtool sorts by position in `group_eval_order`, unnamed groups as 0.
-    groups.sort_by_key(|g| order.get(g.name.as_str()).copied().unwrap_or(0));
+    let groups = load_groups(&rule_files).map(|mut groups| {
+        // promtool sorts by position in `group_eval_order`, unnamed groups as 0.
+        groups.sort_by_key(|g| order.get(g.name.as_str()).copied().unwrap_or(0));
+        groups
+    });
     let mut errors = Vec::new();
     for tg in &file.tests {
-        errors.extend(test_group(tg, &groups, eval_interval));
+        // promtool loads the rule files for each test group, so their
+        // errors repeat per group (and a file without tests passes).
+        match &groups {
+            Ok(groups) => errors.extend(test_group(tg, groups, eval_interval)),
+            Err(load) => errors.extend(load.iter().cloned()),
+        }
     }
     if errors.is_empty() {
         Ok(())
