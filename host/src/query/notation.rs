@@ -190,4 +190,44 @@ mod tests {
         assert!(parse_metric(r#"up{a=~"b"}"#).is_err());
         assert!(parse_metric("rate(up[5m])").is_err());
     }
+
+    #[test]
+    fn property_progressions_expand_to_n_plus_one_steps() {
+        let mut rng = fastrand::Rng::with_seed(42);
+        for _ in 0..500 {
+            let (a, b, n) = (rng.i64(-1000..1000), rng.i64(-50..50), rng.usize(0..30));
+            let text = if b < 0 {
+                format!("{a}{b}x{n}")
+            } else {
+                format!("{a}+{b}x{n}")
+            };
+            let v = expand_values(&text).unwrap();
+            assert_eq!(v.len(), n + 1, "{text}");
+            for (i, x) in v.iter().enumerate() {
+                assert_eq!(*x, Some((a + i as i64 * b) as f64), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn property_label_values_survive_description_and_split() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let alphabet = ['a', 'Z', '0', ' ', '}', '{', ',', '"', '\\', '=', '\'', 'é'];
+        for _ in 0..300 {
+            let value: String = (0..rng.usize(0..12))
+                .map(|_| alphabet[rng.usize(0..alphabet.len())])
+                .collect();
+            let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+            let line = format!("m{{l=\"{escaped}\", k=\"v\"}} 1 2");
+            let (desc, rest) = split_series(&line);
+            assert_eq!(rest, "1 2", "{line}");
+            let labels = parse_metric(desc).unwrap();
+            let want = if value.is_empty() {
+                None
+            } else {
+                Some(value.as_str())
+            };
+            assert_eq!(labels.get("l"), want, "{line}");
+        }
+    }
 }
