@@ -8,6 +8,7 @@
 //! - `model`: the test file (serde, unknown fields refused).
 //! - `runner`: rule evaluation over the store, alerts through the host's
 //!   state machine.
+//! - `group`: one test group: input series, evaluations, checks.
 //! - `compare`: set comparison and promtool's failure messages.
 //!
 //! One deliberate difference: a test group without `interval` uses the
@@ -15,18 +16,16 @@
 //! documentation says); promtool 2.42 loads such series all at time 0.
 
 pub mod compare;
+mod group;
 pub mod model;
 pub mod runner;
 #[cfg(test)]
 mod tests;
 
-use crate::query::notation::{expand_values, parse_metric};
 use crate::rules::checks::HostChecks;
-use crate::template::quote;
-use compare::{AlertView, SampleView, compare_alerts, compare_samples, pairs};
-use model::{TestFile, TestGroup};
-use runner::Runner;
-use std::collections::{BTreeMap, BTreeSet};
+use group::test_group;
+use model::TestFile;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use watchpost_plugin_prometheus_rules::rulefmt::{self, RuleGroup};
@@ -144,143 +143,4 @@ fn load_groups(files: &[PathBuf]) -> Result<Vec<RuleGroup>, Vec<String>> {
     } else {
         Err(errors)
     }
-}
-
-/// Go's `time.Duration.String()` for whole milliseconds (`5m0s`, `1.5s`).
-fn go_duration(ms: i64) -> String {
-    if ms == 0 {
-        return "0s".into();
-    }
-    if ms.abs() < 1000 {
-        return format!("{ms}ms");
-    }
-    let (h, m) = (ms / 3_600_000, ms / 60_000 % 60);
-    let (s, frac) = (ms / 1000 % 60, ms % 1000);
-    let secs = if frac == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0'))
-    };
-    match (h, m) {
-        (0, 0) => secs,
-        (0, m) => format!("{m}m{secs}"),
-        (h, m) => format!("{h}h{m}m{secs}"),
-    }
-}
-
-/// Runs one test group; its failures.
-fn test_group(tg: &TestGroup, groups: &[RuleGroup], eval_interval: i64) -> Vec<String> {
-    let step = tg.interval.map_or(eval_interval, |d| d.0);
-    let mut input = Vec::new();
-    for s in &tg.input_series {
-        let loaded = parse_metric(&s.series).and_then(|labels| {
-            let values = expand_values(&s.values)?;
-            let samples = values
-                .into_iter()
-                .enumerate()
-                .filter_map(|(k, v)| v.map(|v| (k as i64 * step, v)))
-                .collect::<Vec<_>>();
-            Ok((labels, samples))
-        });
-        match loaded {
-            Ok(series) => input.push(series),
-            Err(e) => return vec![format!("series {:?}: {e}", s.series)],
-        }
-    }
-    let named = if tg.name.is_empty() {
-        String::new()
-    } else {
-        format!(" (in TestGroup {})", tg.name)
-    };
-    if let Some(a) = tg.alert_rule_test.iter().find(|a| a.alertname.is_empty()) {
-        return vec![format!(
-            "an item under alert_rule_test misses required attribute alertname at eval_time {}{named}",
-            a.eval_time
-        )];
-    }
-    let mut runner = Runner::new(
-        groups.to_vec(),
-        input,
-        eval_interval,
-        tg.external_labels.clone(),
-        tg.external_url.clone(),
-    );
-    let alert_times: BTreeSet<i64> = tg.alert_rule_test.iter().map(|a| a.eval_time.0).collect();
-    let max_t = tg
-        .alert_rule_test
-        .iter()
-        .map(|a| a.eval_time.0)
-        .chain(tg.promql_expr_test.iter().map(|p| p.eval_time.0))
-        .max()
-        .unwrap_or(0);
-    let mut errors = Vec::new();
-    let mut ts = 0;
-    while ts <= max_t {
-        let failed = runner.eval(ts);
-        if !failed.is_empty() {
-            errors.extend(
-                failed.into_iter().map(|(rule, e)| {
-                    format!("    rule: {rule}, time: {}, err: {e}", go_duration(ts))
-                }),
-            );
-            return errors;
-        }
-        // An `eval_time` between two evaluations sees the earlier one.
-        for t in alert_times.range(ts..ts + eval_interval) {
-            for test in tg.alert_rule_test.iter().filter(|a| a.eval_time.0 == *t) {
-                let exp = test
-                    .exp_alerts
-                    .iter()
-                    .map(|a| {
-                        let mut labels = a.exp_labels.clone();
-                        labels.insert("alertname".into(), test.alertname.clone());
-                        AlertView {
-                            labels: pairs(labels.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
-                            annotations: pairs(
-                                a.exp_annotations
-                                    .iter()
-                                    .map(|(n, v)| (n.as_str(), v.as_str())),
-                            ),
-                        }
-                    })
-                    .collect();
-                let got = runner.firing(&test.alertname);
-                let time = test.eval_time.to_string();
-                errors.extend(compare_alerts(&tg.name, &test.alertname, &time, exp, got));
-            }
-        }
-        ts += eval_interval;
-    }
-    'tests: for test in &tg.promql_expr_test {
-        let time = test.eval_time.to_string();
-        let got = match runner.query(&test.expr, test.eval_time.0) {
-            Ok(got) => got,
-            Err(e) => {
-                errors.push(format!(
-                    "    expr: {}, time: {time}, err: {e}",
-                    quote(&test.expr)
-                ));
-                continue;
-            }
-        };
-        let mut exp = Vec::new();
-        for s in &test.exp_samples {
-            match parse_metric(&s.labels) {
-                Ok(labels) => exp.push(SampleView {
-                    labels: pairs(labels.iter()),
-                    value: s.value,
-                }),
-                Err(e) => {
-                    errors.push(format!(
-                        "    expr: {}, time: {time}, err: labels {}: {e}",
-                        quote(&test.expr),
-                        quote(&s.labels)
-                    ));
-                    continue 'tests;
-                }
-            }
-        }
-        errors.extend(compare_samples(&test.expr, &time, exp, got));
-    }
-    errors
 }

@@ -1,6 +1,8 @@
 //! Unit tests of the runner and of whole test files (written to a temp
 //! folder beside their rule file).
 
+use super::compare::pairs;
+use super::group::go_duration;
 use super::runner::Runner;
 use super::*;
 use crate::query::notation::load_series;
