@@ -8,8 +8,8 @@
 use super::compare::{AlertView, SampleView, compare_alerts, compare_samples, pairs};
 use super::model::{AlertTest, PromqlTest, TestGroup};
 use super::runner::Runner;
+use crate::query::SelectedSeries;
 use crate::query::notation::{expand_values, parse_metric};
-use crate::storage::metrics::Labels;
 use crate::template::quote;
 use std::collections::{BTreeMap, BTreeSet};
 use watchpost_plugin_prometheus_rules::rulefmt::RuleGroup;
@@ -37,7 +37,7 @@ pub(super) fn go_duration(ms: i64) -> String {
 }
 
 /// The input series, samples every `step` ms from 0.
-fn load_input(tg: &TestGroup, step: i64) -> Result<Vec<(Labels, Vec<(i64, f64)>)>, String> {
+fn load_input(tg: &TestGroup, step: i64) -> Result<Vec<SelectedSeries>, String> {
     tg.input_series
         .iter()
         .map(|s| {

@@ -65,7 +65,7 @@ impl Runner {
     /// this order; subqueries without a step use `eval_interval_ms`.
     pub fn new(
         groups: Vec<RuleGroup>,
-        input: Vec<(Labels, Vec<(i64, f64)>)>,
+        input: Vec<SelectedSeries>,
         eval_interval_ms: i64,
         external_labels: BTreeMap<String, String>,
         external_url: String,
