@@ -47,13 +47,7 @@ const LINT_FAILURE: u8 = 3;
 
 /// Checks every file, writing what promtool writes; returns the exit code.
 pub fn check_rules(args: &CheckRulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    // promtool refuses missing paths before checking anything.
-    if let Some(missing) = args.files.iter().find(|f| !f.exists()) {
-        let _ = writeln!(
-            err,
-            "watchpost: error: path '{}' does not exist",
-            missing.display()
-        );
+    if super::refuse_missing(&args.files, err) {
         return FAILURE;
     }
     let (mut failed, mut linted) = (false, false);

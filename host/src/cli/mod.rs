@@ -89,6 +89,20 @@ pub enum PluginCommand {
     Run(plugin_run::PluginRunArgs),
 }
 
+/// As promtool (kingpin's `ExistingFiles`), refuses missing paths before
+/// reading any: says which one on `err`; whether one was missing.
+fn refuse_missing(files: &[PathBuf], err: &mut dyn std::io::Write) -> bool {
+    let Some(missing) = files.iter().find(|f| !f.exists()) else {
+        return false;
+    };
+    let _ = writeln!(
+        err,
+        "watchpost: error: path '{}' does not exist",
+        missing.display()
+    );
+    true
+}
+
 fn init_logging(cli: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

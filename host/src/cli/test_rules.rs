@@ -19,13 +19,7 @@ pub struct TestRulesArgs {
 
 /// Runs every file, writing what promtool writes; returns the exit code.
 pub fn test_rules(args: &TestRulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    // promtool refuses missing paths before testing anything.
-    if let Some(missing) = args.files.iter().find(|f| !f.exists()) {
-        let _ = writeln!(
-            err,
-            "watchpost: error: path '{}' does not exist",
-            missing.display()
-        );
+    if super::refuse_missing(&args.files, err) {
         return 1;
     }
     let mut failed = false;
