@@ -45,11 +45,7 @@ fn ours(case: &Path) -> String {
 
 #[test]
 fn outputs_match_their_golden_files() {
-    let mut mismatches = Vec::new();
-    for case in cases() {
-        common::golden::compare(&case, "out", &ours(&case), &mut mismatches);
-    }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    common::golden::assert_all(&cases(), "out", ours);
 }
 
 /// The parts of a message whose wording is the parser's own: PromQL parse

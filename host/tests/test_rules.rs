@@ -63,11 +63,7 @@ fn promtool(case: &Path) -> Option<String> {
 
 #[test]
 fn outputs_match_their_golden_files() {
-    let mut mismatches = Vec::new();
-    for case in cases() {
-        common::golden::compare(&case, "out", &ours(&case), &mut mismatches);
-    }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    common::golden::assert_all(&cases(), "out", ours);
 }
 
 #[test]
