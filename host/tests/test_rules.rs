@@ -1,6 +1,7 @@
 //! `watchpost test rules`: the suites in `golden/rules-unittest/` (a
 //! passing one exercising recording rules, `for`, templates and external
-//! labels; one with wrong expectations) against their golden outputs
+//! labels; a passing one on staleness, subqueries and alert identity; one
+//! with wrong expectations) against their golden outputs
 //! (`<case>.out`: exit code, stdout, stderr), the same files and the email
 //! stack's `alerts_test.yml` through Debian's `promtool test rules` 2.42
 //! when it is installed (same exit code and the same output), and the real
@@ -23,7 +24,7 @@ fn email_stack_dir() -> PathBuf {
 
 /// The test files (the rule file they share is not one).
 fn cases() -> Vec<PathBuf> {
-    ["pass.yml", "fail.yml"]
+    ["pass.yml", "staleness.yml", "fail.yml"]
         .iter()
         .map(|c| golden_dir().join(c))
         .collect()
