@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use watchpost::query::notation::{self, almost_equal};
 use watchpost::query::{self, MemStore, QueryOptions, QueryValue};
 use watchpost::storage::metrics::Labels;
-use watchpost_plugin_prometheus_rules::duration;
+use watchpost_rulefmt::duration;
 
 fn suite_dir() -> Option<PathBuf> {
     if let Ok(dir) = std::env::var("WATCHPOST_PROMQL_CONFORMANCE") {

@@ -79,3 +79,9 @@ pub mod notifier {
 }
 
 pub use rule::watchpost::plugin::{clock, config, fs_stats, log, query, state, types};
+
+// The bindgen macro reads the WIT package without telling cargo; these make
+// every change to the contract rebuild the bindings.
+const _: &str = include_str!("../../wit/types.wit");
+const _: &str = include_str!("../../wit/host.wit");
+const _: &str = include_str!("../../wit/worlds.wit");

@@ -56,7 +56,7 @@ pub mod types {
 pub use crate::bindings::exporter::exports::watchpost::plugin::exporter_api::Target;
 pub use types::{
     Alert, AlertCandidate, AlertStatus, Evaluation, Label, Metric, MetricFamily, MetricKind,
-    MetricValue, Notification, RecordedSample, Severity, SourceMeta,
+    MetricValue, Notification, RecordedSample, RuleInfo, Severity, SourceMeta,
 };
 
 /// A metric source: called on the plugin's interval, once per target.

@@ -90,6 +90,41 @@ files = ["*.yml"]
     assert_eq!(recorded["metric"]["job"], "hvac");
     assert_eq!(recorded["value"][1], "30");
 
+    // `/api/v1/rules` in Prometheus' shape: the group from the file, its
+    // rules as written, health, and the alerting rule's active alert.
+    let rules = server.json("/api/v1/rules");
+    let group = &rules["data"]["groups"][0];
+    assert_eq!(group["name"], "rooms");
+    assert!(
+        group["file"].as_str().unwrap().ends_with("rooms.yml"),
+        "{group}"
+    );
+    assert_eq!(group["interval"], 1.0);
+    let (record, alert) = (&group["rules"][0], &group["rules"][1]);
+    assert_eq!(record["type"], "recording");
+    assert_eq!(record["name"], "job:temperature:max");
+    assert_eq!(record["query"], "max by (job) (temperature)");
+    assert_eq!(record["labels"]["source"], "rules");
+    assert_eq!(record["health"], "ok");
+    assert_eq!(alert["type"], "alerting");
+    assert_eq!(alert["name"], "TooHot");
+    assert_eq!(alert["query"], "temperature > 25");
+    assert_eq!(alert["duration"], 3600.0);
+    assert_eq!(alert["state"], "pending");
+    assert_eq!(alert["alerts"][0]["labels"]["room"], "a");
+    assert_eq!(
+        alert["annotations"]["summary"],
+        "{{ $labels.room }} is {{ $value }} degrees"
+    );
+    let only_alerts = server.json("/api/v1/rules?type=alert");
+    assert_eq!(
+        only_alerts["data"]["groups"][0]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
     // Edit the file: the new rule replaces the old one without a restart.
     std::thread::sleep(Duration::from_millis(20));
     std::fs::write(

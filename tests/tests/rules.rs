@@ -98,3 +98,121 @@ annotations = {{ summary = "{{{{ $labels.room }}}} is {{{{ $value }}}} degrees",
         .query("ALERTS")
         .is_empty()));
 }
+
+/// The manifest of one threshold rule evaluated every `interval`.
+fn pending_rule_manifest(port: u16, interval: &str) -> String {
+    format!(
+        r#"[server]
+listen = "127.0.0.1:{port}"
+
+[[plugin]]
+name = "hot"
+kind = "rule"
+path = {path:?}
+interval = "{interval}"
+
+[plugin.config]
+query = "temperature"
+threshold = 25
+alert = "TooHot"
+for_ms = 600000
+record = "test:temperature_series"
+"#,
+        path = wasm("watchpost_test_threshold_rule").display().to_string()
+    )
+}
+
+#[test]
+fn a_reload_keeps_pending_alerts_and_their_active_at() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("watchpost.toml");
+    std::fs::write(&manifest, pending_rule_manifest(port, "1s")).unwrap();
+    let server = Server::start(&manifest, port);
+    server.import(&format!("temperature{{room=\"a\"}} 30 {}\n", now_ms()));
+    assert!(
+        wait_for(Duration::from_secs(20), || !server.alerts().is_empty()),
+        "no alert; log:\n{}",
+        server.log_text()
+    );
+    let before = server.alerts()[0].clone();
+    assert_eq!(before["state"], "pending");
+
+    // The plugin is reloaded (its schedule changed); its rule did not.
+    let reloads = server
+        .metric("watchpost_config_last_reload_success_timestamp_seconds")
+        .unwrap_or(0.0);
+    std::fs::write(&manifest, pending_rule_manifest(port, "2s")).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(20), || server
+            .metric("watchpost_config_last_reload_success_timestamp_seconds")
+            .unwrap_or(0.0)
+            > reloads),
+        "no reload; log:\n{}",
+        server.log_text()
+    );
+    let calls = |s: &Server| {
+        s.plugin("hot")
+            .and_then(|p| p["calls"].as_u64())
+            .unwrap_or(0)
+    };
+    let after_reload = calls(&server);
+    assert!(wait_for(Duration::from_secs(20), || calls(&server)
+        >= after_reload + 2));
+    let after = server.alerts();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0]["state"], "pending");
+    assert_eq!(
+        after[0]["activeAt"], before["activeAt"],
+        "activeAt was reset"
+    );
+}
+
+#[test]
+fn a_rule_plugin_that_panics_or_hangs_stops_only_itself() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("watchpost.toml");
+    let path = wasm("watchpost_test_threshold_rule").display().to_string();
+    let bad = |name: &str, how: &str| {
+        format!(
+            "[[plugin]]\nname = \"{name}\"\nkind = \"rule\"\npath = {path:?}\ninterval = \"1s\"\ntimeout = \"500ms\"\n[plugin.config]\nquery = \"temperature\"\nthreshold = 0\nalert = \"Never\"\nrecord = \"test:{name}\"\nmisbehave = \"{how}\"\n\n"
+        )
+    };
+    let text = pending_rule_manifest(port, "1s").replace("for_ms = 600000", "for_ms = 0")
+        + &bad("panics", "panic")
+        + &bad("hangs", "loop");
+    std::fs::write(&manifest, text).unwrap();
+    let server = Server::start(&manifest, port);
+    server.import(&format!("temperature{{room=\"a\"}} 30 {}\n", now_ms()));
+    // The good rule keeps firing while the others fail and restart.
+    assert!(
+        wait_for(Duration::from_secs(30), || {
+            let failures = |reason: &str, plugin: &str| {
+                server
+                    .metric(&format!(
+                        "watchpost_plugin_failures_total{{plugin=\"{plugin}\",reason=\"{reason}\"}}"
+                    ))
+                    .unwrap_or(0.0)
+            };
+            failures("panic", "panics") >= 1.0 && failures("timeout", "hangs") >= 1.0
+        }),
+        "failures not counted; log:\n{}",
+        server.log_text()
+    );
+    assert!(wait_for(Duration::from_secs(20), || server
+        .alerts()
+        .iter()
+        .any(
+            |a| a["labels"]["alertname"] == "TooHot" && a["state"] == "firing"
+        )));
+    assert!(
+        server
+            .alerts()
+            .iter()
+            .all(|a| a["labels"]["alertname"] == "TooHot")
+    );
+    let recorded = server.query("test:temperature_series");
+    assert_eq!(recorded.len(), 1, "the good rule's series");
+    assert!(server.query("test:panics").is_empty() && server.query("test:hangs").is_empty());
+}

@@ -13,7 +13,7 @@ use crate::rules::checks::HostChecks;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
-use watchpost_plugin_prometheus_rules::rulefmt;
+use watchpost_rulefmt::rulefmt;
 
 /// `watchpost check rules` arguments (promtool's flags).
 #[derive(Debug, Clone, Args)]
@@ -97,7 +97,7 @@ pub(super) fn run(args: &CheckRulesArgs) -> std::process::ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use watchpost_plugin_prometheus_rules::rulefmt::Checks;
+    use watchpost_rulefmt::rulefmt::Checks;
 
     #[test]
     fn templates_parse_with_prometheus_functions() {

@@ -4,7 +4,7 @@
 
 use crate::template::Template;
 use crate::template::prometheus::{PromOptions, functions};
-use watchpost_plugin_prometheus_rules::rulefmt::Checks;
+use watchpost_rulefmt::rulefmt::Checks;
 
 /// What Prometheus puts before every alert template (`ParseTest` included).
 const ALERT_DEFS: &str = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";

@@ -8,7 +8,7 @@
 
 use super::alerts::{AlertState, Candidate, RuleAlerts};
 use crate::ingest::Pipeline;
-use crate::runtime::bindings::types::{AlertCandidate, Evaluation};
+use crate::runtime::bindings::types::{AlertCandidate, Evaluation, RuleInfo};
 use crate::storage::metrics::labels::{METRIC_NAME, valid_label_name, valid_metric_name};
 use crate::storage::metrics::{Labels, Matcher, STALE_NAN, Sample};
 use crate::template::prometheus::{AlertData, PromOptions, engine_query, expand_alert_or_error};
@@ -44,6 +44,16 @@ struct State {
     written: HashMap<String, HashSet<Labels>>,
     /// Last evaluation per plugin.
     status: BTreeMap<String, RuleStatus>,
+    /// The rules each plugin last described, with the evaluation time.
+    described: BTreeMap<String, (i64, Vec<RuleInfo>)>,
+}
+
+/// The rule a series belongs to: `alertname` of `ALERTS*`, else its name.
+fn rule_of(labels: &Labels) -> &str {
+    match labels.metric_name() {
+        "ALERTS" | "ALERTS_FOR_STATE" => labels.get("alertname").unwrap_or(""),
+        name => name,
+    }
 }
 
 /// Where rule plugins' evaluations go.
@@ -171,18 +181,42 @@ impl RuleSink {
                 Err(e) => problems.push(format!("alert from rule {:?} dropped: {e}", c.rule)),
             }
         }
-        let mut state = self.lock();
-        let known: Vec<String> = state
-            .rules
-            .keys()
-            .filter(|(p, _)| p == plugin)
-            .map(|(_, r)| r.clone())
+        let described = evaluation.rules;
+        // A rule whose evaluation failed keeps its alerts and series as they
+        // were (Prometheus records nothing for it).
+        let failing: HashSet<&str> = described
+            .iter()
+            .filter(|r| r.error.is_some())
+            .map(|r| r.name.as_str())
             .collect();
+        let mut state = self.lock();
+        let known: Vec<String> = if described.is_empty() {
+            state
+                .rules
+                .keys()
+                .filter(|(p, _)| p == plugin)
+                .map(|(_, r)| r.clone())
+                .collect()
+        } else {
+            // Described rules are all the rules there are: forget the rest.
+            let alerting: HashSet<&str> = described
+                .iter()
+                .filter(|r| r.alerting)
+                .map(|r| r.name.as_str())
+                .collect();
+            state
+                .rules
+                .retain(|(p, r), _| p != plugin || alerting.contains(r.as_str()));
+            alerting.iter().map(|r| r.to_string()).collect()
+        };
         for rule in known {
             by_rule.entry(rule).or_default();
         }
         let first = state.restored.insert(plugin.to_string());
         for (rule, candidates) in by_rule {
+            if failing.contains(rule.as_str()) {
+                continue;
+            }
             let alerts = state
                 .rules
                 .entry((plugin.to_string(), rule.clone()))
@@ -228,8 +262,17 @@ impl RuleSink {
                 });
             }
         }
-        // Series written last time and not now go stale.
-        let now: HashSet<Labels> = samples.iter().map(|s| s.labels.clone()).collect();
+        // Series written last time and not now go stale, except those of
+        // rules that failed this time.
+        let mut now: HashSet<Labels> = samples.iter().map(|s| s.labels.clone()).collect();
+        if let Some(previous) = state.written.get(plugin) {
+            now.extend(
+                previous
+                    .iter()
+                    .filter(|l| failing.contains(rule_of(l)))
+                    .cloned(),
+            );
+        }
         let previous = state
             .written
             .insert(plugin.to_string(), now.clone())
@@ -249,6 +292,7 @@ impl RuleSink {
                 error: problems.first().cloned(),
             },
         );
+        state.described.insert(plugin.to_string(), (at, described));
         drop(state);
         for p in &problems {
             tracing::warn!(plugin, problem = %p, "rule evaluation");
@@ -308,8 +352,179 @@ impl RuleSink {
             .collect()
     }
 
+    /// Every rule plugin's last described rules: `(plugin, evaluated at,
+    /// rules)`; a plugin that describes none appears with its alerting
+    /// rules as the state machine knows them (no query).
+    pub fn described(&self) -> Vec<(String, i64, Vec<RuleInfo>)> {
+        let state = self.lock();
+        let mut out: Vec<(String, i64, Vec<RuleInfo>)> = Vec::new();
+        for (plugin, status) in &state.status {
+            match state.described.get(plugin) {
+                Some((at, rules)) if !rules.is_empty() => {
+                    out.push((plugin.clone(), *at, rules.clone()))
+                }
+                _ => {
+                    let rules = state
+                        .rules
+                        .keys()
+                        .filter(|(p, _)| p == plugin)
+                        .map(|(_, name)| RuleInfo {
+                            group: String::new(),
+                            file: String::new(),
+                            name: name.clone(),
+                            alerting: true,
+                            query: String::new(),
+                            for_ms: 0,
+                            keep_firing_for_ms: 0,
+                            labels: vec![],
+                            annotations: vec![],
+                            error: status.error.clone(),
+                            evaluation_seconds: status.took.as_secs_f64(),
+                        })
+                        .collect();
+                    out.push((plugin.clone(), status.at, rules));
+                }
+            }
+        }
+        out
+    }
+
+    /// The alerts of one rule (pending, firing and recently resolved).
+    pub fn rule_alerts(&self, plugin: &str, rule: &str) -> Vec<super::Alert> {
+        self.lock()
+            .rules
+            .get(&(plugin.to_string(), rule.to_string()))
+            .map(|r| r.alerts().into_iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The last evaluation of `plugin`.
     pub fn status(&self, plugin: &str) -> Option<RuleStatus> {
         self.lock().status.get(plugin).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::bindings::types::Label;
+    use crate::storage::metrics::{DbOptions, MetricsDb};
+    use crate::telemetry::SelfMetrics;
+
+    fn sink(dir: &std::path::Path) -> RuleSink {
+        let db = Arc::new(MetricsDb::open(dir, DbOptions::default()).unwrap());
+        RuleSink::new(Arc::new(Pipeline::new(
+            db,
+            Vec::new(),
+            Arc::new(SelfMetrics::new()),
+        )))
+    }
+
+    fn rule(name: &str, error: Option<&str>) -> RuleInfo {
+        RuleInfo {
+            group: "g".into(),
+            file: "f.yml".into(),
+            name: name.into(),
+            alerting: true,
+            query: "up == 0".into(),
+            for_ms: 0,
+            keep_firing_for_ms: 0,
+            labels: vec![],
+            annotations: vec![],
+            error: error.map(str::to_string),
+            evaluation_seconds: 0.0,
+        }
+    }
+
+    fn candidate(rule: &str) -> AlertCandidate {
+        AlertCandidate {
+            rule: rule.into(),
+            labels: vec![Label {
+                name: "instance".into(),
+                value: "a".into(),
+            }],
+            annotations: vec![Label {
+                name: "summary".into(),
+                value: "{{ $labels.instance }} is {{ $value }}".into(),
+            }],
+            value: 3.0,
+            for_ms: 0,
+            keep_firing_for_ms: 0,
+        }
+    }
+
+    fn eval(alerts: Vec<AlertCandidate>, rules: Vec<RuleInfo>) -> Evaluation {
+        Evaluation {
+            alerts,
+            samples: vec![],
+            rules,
+        }
+    }
+
+    fn alerts_series(s: &RuleSink, at: i64) -> usize {
+        let m = [Matcher::equal(METRIC_NAME, "ALERTS")];
+        s.pipeline
+            .db()
+            .select(&m, at, at)
+            .iter()
+            .filter(|(_, v)| {
+                v.iter()
+                    .any(|(_, x)| !crate::storage::metrics::is_stale(*x))
+            })
+            .count()
+    }
+
+    #[test]
+    fn a_failing_rule_keeps_its_alerts_and_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sink(dir.path());
+        let d = Duration::ZERO;
+        s.evaluated(
+            "p",
+            1_000,
+            d,
+            eval(vec![candidate("Down")], vec![rule("Down", None)]),
+        );
+        let firing = s.active_alerts();
+        assert_eq!(firing.len(), 1);
+        assert_eq!(firing[0].2.annotations["summary"], "a is 3");
+        assert_eq!(alerts_series(&s, 1_000), 1);
+        // The query fails: no candidates, but the alert and ALERTS stay.
+        s.evaluated(
+            "p",
+            2_000,
+            d,
+            eval(vec![], vec![rule("Down", Some("boom"))]),
+        );
+        assert_eq!(s.active_alerts().len(), 1);
+        let m = [Matcher::equal(METRIC_NAME, "ALERTS")];
+        assert!(
+            s.pipeline.db().select(&m, 2_000, 2_000).is_empty(),
+            "no staleness marker for a failing rule's series"
+        );
+        // Succeeds with nothing: resolved, ALERTS goes stale.
+        s.evaluated("p", 3_000, d, eval(vec![], vec![rule("Down", None)]));
+        assert!(s.active_alerts().is_empty());
+        assert_eq!(alerts_series(&s, 3_000), 0);
+    }
+
+    #[test]
+    fn described_rules_replace_the_known_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sink(dir.path());
+        let d = Duration::ZERO;
+        s.evaluated(
+            "p",
+            1_000,
+            d,
+            eval(vec![candidate("Old")], vec![rule("Old", None)]),
+        );
+        assert_eq!(s.active_alerts().len(), 1);
+        // The rule was removed from the file: its alerts go with it.
+        s.evaluated("p", 2_000, d, eval(vec![], vec![rule("New", None)]));
+        assert!(s.active_alerts().is_empty());
+        assert!(s.rule_alerts("p", "Old").is_empty());
+        let described = s.described();
+        assert_eq!(described[0].2[0].name, "New");
     }
 }

@@ -13,3 +13,9 @@ wasmtime::component::bindgen!({
 
 pub use self::watchpost::plugin::types;
 pub use exports::watchpost::plugin::{exporter_api, notifier_api, parser_api, rule_api};
+
+// The bindgen macro reads the WIT package without telling cargo; these make
+// every change to the contract rebuild the bindings.
+const _: &str = include_str!("../../../wit/types.wit");
+const _: &str = include_str!("../../../wit/host.wit");
+const _: &str = include_str!("../../../wit/worlds.wit");

@@ -7,7 +7,7 @@ use crate::rulefmt::{Rule, RuleGroup};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use watchpost_sdk::query::{self, QueryError, Sample};
-use watchpost_sdk::{AlertCandidate, Evaluation, Label, RecordedSample, log};
+use watchpost_sdk::{AlertCandidate, Evaluation, Label, RecordedSample, RuleInfo, log};
 
 /// Evaluates `groups` at `at_ms`.
 pub fn evaluate<'a>(
@@ -17,10 +17,13 @@ pub fn evaluate<'a>(
     let mut out = Evaluation {
         alerts: Vec::new(),
         samples: Vec::new(),
+        rules: Vec::new(),
     };
     for (file, group) in groups {
         for (i, rule) in group.rules.iter().enumerate() {
-            if let Err(e) = evaluate_rule(rule, group.limit, at_ms, &mut out) {
+            let started = std::time::Instant::now();
+            let result = evaluate_rule(rule, group.limit, at_ms, &mut out);
+            if let Err(e) = &result {
                 log::warn(&format!(
                     "{}: group {:?}, rule {} ({:?}): {e}",
                     file.display(),
@@ -29,9 +32,47 @@ pub fn evaluate<'a>(
                     rule.name()
                 ));
             }
+            out.rules.push(info(
+                file,
+                group,
+                rule,
+                result.err(),
+                started.elapsed().as_secs_f64(),
+            ));
         }
     }
     out
+}
+
+/// How the rule is described to the host (for `/api/v1/rules`).
+fn info(
+    file: &Path,
+    group: &RuleGroup,
+    rule: &Rule,
+    error: Option<String>,
+    seconds: f64,
+) -> RuleInfo {
+    let pairs = |map: &BTreeMap<String, String>| {
+        map.iter()
+            .map(|(name, value)| Label {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    };
+    RuleInfo {
+        group: group.name.clone(),
+        file: file.display().to_string(),
+        name: rule.name().to_string(),
+        alerting: rule.is_alert(),
+        query: rule.expr.clone(),
+        for_ms: rule.for_ms,
+        keep_firing_for_ms: rule.keep_firing_for_ms,
+        labels: pairs(&rule.labels),
+        annotations: pairs(&rule.annotations),
+        error,
+        evaluation_seconds: seconds,
+    }
 }
 
 fn evaluate_rule(rule: &Rule, limit: i64, at_ms: i64, out: &mut Evaluation) -> Result<(), String> {

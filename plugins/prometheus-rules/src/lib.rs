@@ -9,15 +9,11 @@
 //! modification time changes; a file that turns invalid keeps its last good
 //! rules and the error is logged.
 //!
-//! The file format lives in [`rulefmt`] (decoding, validation, the duplicate
-//! lint) and builds without the SDK (`default-features = false`), so the
-//! host's `watchpost check rules` uses the very same code natively.
+//! The file format lives in the `watchpost-rulefmt` crate beside this one
+//! (decoding, validation, the duplicate lint), which the host's `watchpost
+//! check rules` uses too.
 
-pub mod duration;
-pub mod names;
-pub mod promql;
-pub mod rulefmt;
-pub mod yaml;
+pub use watchpost_rulefmt::{duration, names, promql, rulefmt, yaml};
 
 #[cfg(feature = "plugin")]
 mod config;

@@ -21,7 +21,7 @@ pub struct Series {
 }
 
 impl Series {
-    fn new(name: &str, labels: &[(&str, &str)]) -> Series {
+    pub fn new(name: &str, labels: &[(&str, &str)]) -> Series {
         let mut all: Vec<(String, String)> = labels
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

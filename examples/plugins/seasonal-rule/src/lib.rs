@@ -88,6 +88,7 @@ impl Rule for Seasonal {
         Ok(Evaluation {
             alerts,
             samples: Vec::new(),
+            rules: Vec::new(),
         })
     }
 }

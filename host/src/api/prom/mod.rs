@@ -4,7 +4,8 @@
 //! `status` (buildinfo, runtimeinfo, config, flags, tsdb), `format`
 //! (`format_query`), `admin` (snapshot, delete_series, clean_tombstones),
 //! `query` (`query`, `query_range`: PromQL), `exemplars` (none kept),
-//! `alerts` (rule plugins' pending and firing alerts);
+//! `alerts` (rule plugins' pending and firing alerts), `rules` (their
+//! groups and rules);
 //! `params` parses what they share (times, `match[]`, form bodies) and
 //! `envelope` wraps every answer.
 
@@ -17,6 +18,7 @@ mod labels;
 mod metadata;
 pub mod params;
 mod query;
+mod rules;
 mod series;
 mod status;
 mod targets;
@@ -36,6 +38,7 @@ pub(super) fn router() -> Router<Arc<App>> {
             get(exemplars::exemplars).post(exemplars::exemplars),
         )
         .route("/api/v1/alerts", get(alerts::alerts))
+        .route("/api/v1/rules", get(rules::rules))
         .route("/api/v1/labels", get(labels::names).post(labels::names))
         .route("/api/v1/label/{name}/values", get(labels::values))
         .route("/api/v1/series", get(series::series).post(series::series))

@@ -12,7 +12,7 @@ use crate::query::SelectedSeries;
 use crate::query::notation::{expand_values, parse_metric};
 use crate::template::quote;
 use std::collections::{BTreeMap, BTreeSet};
-use watchpost_plugin_prometheus_rules::rulefmt::RuleGroup;
+use watchpost_rulefmt::rulefmt::RuleGroup;
 
 /// Go's `time.Duration.String()` for whole milliseconds (`5m0s`, `1.5s`).
 pub(super) fn go_duration(ms: i64) -> String {

@@ -28,7 +28,7 @@ use model::TestFile;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use watchpost_plugin_prometheus_rules::rulefmt::{self, RuleGroup};
+use watchpost_rulefmt::rulefmt::{self, RuleGroup};
 
 /// The default evaluation interval (1m).
 const DEFAULT_EVAL_INTERVAL_MS: i64 = 60_000;

@@ -29,7 +29,7 @@
 
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
-use watchpost_plugin_prometheus_rules::duration;
+use watchpost_rulefmt::duration;
 
 /// A Prometheus duration (`1m`, `1h30m`) in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

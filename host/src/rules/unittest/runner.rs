@@ -15,7 +15,7 @@ use crate::storage::metrics::{Labels, Matcher, STALE_NAN};
 use crate::template::prometheus::{AlertData, PromOptions, engine_query, expand_alert_or_error};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
-use watchpost_plugin_prometheus_rules::rulefmt::{Rule, RuleGroup};
+use watchpost_rulefmt::rulefmt::{Rule, RuleGroup};
 
 /// The test's store, shared with the `query` template function.
 #[derive(Debug, Default)]

@@ -2,6 +2,7 @@
 //! series above `threshold` becomes an alert candidate (its labels plus the
 //! configured ones, annotations passed through unexpanded: the host expands
 //! templates), and `record` gets the number of series the query returned.
+//! With `misbehave` it panics or loops instead, to test isolation.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -28,6 +29,10 @@ pub struct Config {
     /// Annotations (may hold templates).
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// `"panic"` or `"loop"`: misbehave on every evaluation instead (for the
+    /// host's isolation tests).
+    #[serde(default)]
+    pub misbehave: Option<String>,
 }
 
 /// The rule.
@@ -51,6 +56,16 @@ impl Rule for Threshold {
 
     fn evaluate(&mut self, at_ms: i64) -> watchpost_sdk::Result<Evaluation> {
         let c = &self.0;
+        match c.misbehave.as_deref() {
+            Some("panic") => panic!("threshold rule told to panic"),
+            Some("loop") => {
+                let mut n = 0u64;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            _ => {}
+        }
         let samples = query::instant(&c.query, at_ms).map_err(|e| Error::new(format!("{e:?}")))?;
         let alerts = samples
             .iter()
@@ -80,6 +95,7 @@ impl Rule for Threshold {
                 labels: vec![],
                 value: samples.len() as f64,
             }],
+            rules: Vec::new(),
         })
     }
 }

@@ -4,7 +4,7 @@
 //! error messages.
 //!
 //! ```
-//! use watchpost_plugin_prometheus_rules::rulefmt::{self, PromqlChecks};
+//! use watchpost_rulefmt::rulefmt::{self, PromqlChecks};
 //!
 //! let text = "groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n";
 //! let groups = rulefmt::parse(text, &PromqlChecks).unwrap();
