@@ -30,11 +30,6 @@ fn name(case: &Path) -> String {
     case.file_name().unwrap().to_string_lossy().into_owned()
 }
 
-/// What a run printed: `exit: N`, then stdout and stderr.
-fn render(code: i32, stdout: &str, stderr: &str) -> String {
-    format!("exit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}")
-}
-
 fn ours(case: &Path) -> String {
     let args = CheckRulesArgs {
         files: vec![case.to_path_buf()],
@@ -45,16 +40,12 @@ fn ours(case: &Path) -> String {
     let code = check_rules(&args, &mut out, &mut err);
     let prefix = format!("{}/", golden_dir().display());
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap().replace(&prefix, "");
-    render(code.into(), &text(out), &text(err))
+    common::golden::render(code.into(), &text(out), &text(err))
 }
 
 #[test]
 fn outputs_match_their_golden_files() {
-    let mut mismatches = Vec::new();
-    for case in cases() {
-        common::golden::compare(&case, "out", &ours(&case), &mut mismatches);
-    }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    common::golden::assert_all(&cases(), "out", ours);
 }
 
 /// The parts of a message whose wording is the parser's own: PromQL parse
@@ -91,7 +82,7 @@ fn promtool_agrees() {
             .current_dir(golden_dir())
             .output()
             .unwrap();
-        let theirs = render(
+        let theirs = common::golden::render(
             run.status.code().unwrap(),
             &String::from_utf8_lossy(&run.stdout),
             &String::from_utf8_lossy(&run.stderr),

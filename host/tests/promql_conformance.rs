@@ -6,8 +6,10 @@
 //! at the evaluation time of a range query one minute either side).
 
 use std::path::{Path, PathBuf};
+use watchpost::query::notation::{self, almost_equal};
 use watchpost::query::{self, MemStore, QueryOptions, QueryValue};
-use watchpost::storage::metrics::{Labels, STALE_NAN};
+use watchpost::storage::metrics::Labels;
+use watchpost_rulefmt::duration;
 
 fn suite_dir() -> Option<PathBuf> {
     if let Ok(dir) = std::env::var("WATCHPOST_PROMQL_CONFORMANCE") {
@@ -24,154 +26,23 @@ fn suite_dir() -> Option<PathBuf> {
 
 /// A Prometheus duration (`5m`, `1h30m`, `10s`, `100ms`) in ms.
 fn duration_ms(s: &str) -> i64 {
-    let mut total = 0i64;
-    let mut num = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: i64 = num.parse().unwrap_or_else(|_| panic!("bad duration {s:?}"));
-        num.clear();
-        let unit = match c {
-            'm' if chars.peek() == Some(&'s') => {
-                chars.next();
-                1
-            }
-            's' => 1000,
-            'm' => 60_000,
-            'h' => 3_600_000,
-            'd' => 86_400_000,
-            'w' => 7 * 86_400_000,
-            'y' => 365 * 86_400_000,
-            _ => panic!("bad duration {s:?}"),
-        };
-        total += n * unit;
-    }
-    assert!(num.is_empty(), "bad duration {s:?}");
-    total
+    duration::parse_ms(s).unwrap_or_else(|e| panic!("bad duration {s:?}: {e}"))
 }
 
 /// Splits `metric{a="b", c='d'} rest` into labels and the rest.
 fn parse_series(line: &str) -> (Labels, &str) {
-    let line = line.trim();
-    let name_end = line
-        .find(|c: char| c == '{' || c.is_whitespace())
-        .unwrap_or(line.len());
-    let name = &line[..name_end];
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    if !name.is_empty() {
-        pairs.push(("__name__".into(), name.into()));
-    }
-    let mut rest = &line[name_end..];
-    if let Some(body) = rest.strip_prefix('{') {
-        let mut chars = body.char_indices().peekable();
-        let mut end = body.len();
-        loop {
-            while chars
-                .peek()
-                .is_some_and(|(_, c)| c.is_whitespace() || *c == ',')
-            {
-                chars.next();
-            }
-            let Some(&(start, c)) = chars.peek() else {
-                break;
-            };
-            if c == '}' {
-                end = start + 1;
-                break;
-            }
-            let mut key = String::new();
-            while let Some(&(_, c)) = chars.peek() {
-                if c == '=' || c.is_whitespace() {
-                    break;
-                }
-                key.push(c);
-                chars.next();
-            }
-            while chars
-                .peek()
-                .is_some_and(|(_, c)| c.is_whitespace() || *c == '=')
-            {
-                chars.next();
-            }
-            let (_, quote) = chars.next().expect("label value");
-            let mut value = String::new();
-            while let Some((_, c)) = chars.next() {
-                if c == '\\' {
-                    let (_, e) = chars.next().expect("escape");
-                    value.push(match e {
-                        'n' => '\n',
-                        't' => '\t',
-                        other => other,
-                    });
-                } else if c == quote {
-                    break;
-                } else {
-                    value.push(c);
-                }
-            }
-            pairs.push((key, value));
-        }
-        rest = &body[end..];
-    }
-    (labels_unchecked(pairs), rest.trim())
-}
-
-fn labels_unchecked(pairs: Vec<(String, String)>) -> Labels {
-    let mut b = Labels::default().builder();
-    for (k, v) in pairs {
-        b.set(&k, &v);
-    }
-    b.build()
+    let (desc, rest) = notation::split_series(line);
+    let labels =
+        notation::parse_metric(desc).unwrap_or_else(|e| panic!("bad series {line:?}: {e}"));
+    (labels, rest)
 }
 
 fn parse_number(s: &str) -> f64 {
-    match s {
-        "Inf" | "+Inf" => f64::INFINITY,
-        "-Inf" => f64::NEG_INFINITY,
-        "NaN" => f64::NAN,
-        "stale" => f64::from_bits(STALE_NAN),
-        _ => s.parse().unwrap_or_else(|_| panic!("bad number {s:?}")),
-    }
+    notation::parse_number(s).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Expands `1+2x3 _ stale 5x2 _x3` into optional values per step.
 fn expand_values(text: &str) -> Vec<Option<f64>> {
-    let mut out = Vec::new();
-    for item in text.split_whitespace() {
-        if item == "_" {
-            out.push(None);
-            continue;
-        }
-        if let Some(n) = item.strip_prefix("_x") {
-            out.extend(std::iter::repeat_n(None, n.parse().expect("blank count")));
-            continue;
-        }
-        let Some((head, times)) = item.rsplit_once('x') else {
-            out.push(Some(parse_number(item)));
-            continue;
-        };
-        let times: usize = times
-            .parse()
-            .unwrap_or_else(|_| panic!("bad item {item:?}"));
-        // head is `a`, `a+b` or `a-b` (a may be signed).
-        let split = head
-            .char_indices()
-            .skip(1)
-            .find(|&(i, c)| (c == '+' || c == '-') && !head[..i].ends_with(['e', 'E']));
-        let (start, inc) = match split {
-            Some((i, _)) => (parse_number(&head[..i]), parse_number(&head[i..])),
-            None => (parse_number(head), 0.0),
-        };
-        let mut v = start;
-        for _ in 0..=times {
-            out.push(Some(v));
-            v += inc;
-        }
-    }
-    out
+    notation::expand_values(text).unwrap_or_else(|e| panic!("{e}"))
 }
 
 struct Eval {
@@ -182,22 +53,6 @@ struct Eval {
     ordered: bool,
     expected: Vec<(Labels, f64)>,
     scalar: Option<f64>,
-}
-
-fn almost_equal(a: f64, b: f64) -> bool {
-    const EPSILON: f64 = 0.000001;
-    const MIN_NORMAL: f64 = f64::MIN_POSITIVE;
-    if a.is_nan() && b.is_nan() {
-        return true;
-    }
-    if a == b {
-        return true;
-    }
-    let diff = (a - b).abs();
-    if a == 0.0 || b == 0.0 || diff < MIN_NORMAL {
-        return diff < EPSILON * MIN_NORMAL;
-    }
-    diff / (a.abs() + b.abs()) < EPSILON
 }
 
 fn compare(e: &Eval, got: &[(Labels, f64)], got_scalar: Option<f64>) -> Result<(), String> {

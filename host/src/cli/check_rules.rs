@@ -9,12 +9,11 @@
 //! annotation templates (with the host's Go template engine and Prometheus'
 //! functions) and words PromQL errors as the host's query engine does.
 
-use crate::template::Template;
-use crate::template::prometheus::{PromOptions, functions};
+use crate::rules::checks::HostChecks;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
-use watchpost_rulefmt::rulefmt::{self, Checks};
+use watchpost_rulefmt::rulefmt;
 
 /// `watchpost check rules` arguments (promtool's flags).
 #[derive(Debug, Clone, Args)]
@@ -48,13 +47,7 @@ const LINT_FAILURE: u8 = 3;
 
 /// Checks every file, writing what promtool writes; returns the exit code.
 pub fn check_rules(args: &CheckRulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    // promtool refuses missing paths before checking anything.
-    if let Some(missing) = args.files.iter().find(|f| !f.exists()) {
-        let _ = writeln!(
-            err,
-            "watchpost: error: path '{}' does not exist",
-            missing.display()
-        );
+    if super::refuse_missing(&args.files, err) {
         return FAILURE;
     }
     let (mut failed, mut linted) = (false, false);
@@ -95,28 +88,6 @@ pub fn check_rules(args: &CheckRulesArgs, out: &mut dyn Write, err: &mut dyn Wri
     }
 }
 
-/// What Prometheus puts before every alert template (`ParseTest` included).
-const ALERT_DEFS: &str = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
-
-/// PromQL through the host's parser, templates through the host's engine.
-struct HostChecks;
-
-impl Checks for HostChecks {
-    fn expr(&self, expr: &str) -> Result<(), String> {
-        crate::query::parse(expr)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
-
-    fn template(&self, alert: &str, text: &str) -> Result<(), String> {
-        let mut t = Template::new(&format!("__alert_{alert}"))
-            .with_funcs(&functions(&PromOptions::default()));
-        t.parse(&format!("{ALERT_DEFS}{text}"))
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
-}
-
 /// `watchpost check rules`.
 pub(super) fn run(args: &CheckRulesArgs) -> std::process::ExitCode {
     let code = check_rules(args, &mut std::io::stdout(), &mut std::io::stderr());
@@ -126,6 +97,7 @@ pub(super) fn run(args: &CheckRulesArgs) -> std::process::ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use watchpost_rulefmt::rulefmt::Checks;
 
     #[test]
     fn templates_parse_with_prometheus_functions() {

@@ -1,4 +1,5 @@
-//! Command-line interface: `run`, `check`, `check rules` and `plugin run`.
+//! Command-line interface: `run`, `check`, `check rules`, `test rules` and
+//! `plugin run`.
 //! Each subcommand is one file; this module parses arguments and sets up
 //! logging.
 
@@ -6,6 +7,7 @@ mod check;
 pub mod check_rules;
 mod plugin_run;
 mod run;
+pub mod test_rules;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -53,6 +55,12 @@ pub enum Command {
         #[arg(required = true)]
         manifest: Option<PathBuf>,
     },
+    /// Run Prometheus rule unit tests (`promtool test rules`); exit 0 when
+    /// every test passes, 1 otherwise.
+    Test {
+        #[command(subcommand)]
+        what: TestCommand,
+    },
     /// Plugin author tools.
     Plugin {
         #[command(subcommand)]
@@ -67,11 +75,32 @@ pub enum CheckCommand {
     Rules(check_rules::CheckRulesArgs),
 }
 
+/// `watchpost test ...`.
+#[derive(Debug, Subcommand)]
+pub enum TestCommand {
+    /// Run rule unit tests as `promtool test rules` does.
+    Rules(test_rules::TestRulesArgs),
+}
+
 /// `watchpost plugin ...`.
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
     /// Run one plugin once and print its output as JSON.
     Run(plugin_run::PluginRunArgs),
+}
+
+/// As promtool (kingpin's `ExistingFiles`), refuses missing paths before
+/// reading any: says which one on `err`; whether one was missing.
+fn refuse_missing(files: &[PathBuf], err: &mut dyn std::io::Write) -> bool {
+    let Some(missing) = files.iter().find(|f| !f.exists()) else {
+        return false;
+    };
+    let _ = writeln!(
+        err,
+        "watchpost: error: path '{}' does not exist",
+        missing.display()
+    );
+    true
 }
 
 fn init_logging(cli: &Cli) {
@@ -112,6 +141,9 @@ pub fn main() -> ExitCode {
                 ..
             } => check::check(&manifest).await,
             Command::Check { .. } => unreachable!("clap requires a manifest or a subcommand"),
+            Command::Test {
+                what: TestCommand::Rules(args),
+            } => Ok(test_rules::run(&args)),
             Command::Plugin {
                 command: PluginCommand::Run(args),
             } => plugin_run::plugin_run(args).await,

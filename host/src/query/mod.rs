@@ -8,6 +8,7 @@
 //! - `value`: the values passed between nodes and the results.
 //! - `storage`: the [`Queryable`] trait and the in-memory [`MemStore`].
 //! - `json`: Prometheus' JSON encoding of results.
+//! - `notation`: Prometheus' series notation (`up{a="b"} 0+1x5 _ stale`).
 
 mod aggregate;
 mod binary;
@@ -15,6 +16,7 @@ mod error;
 mod eval;
 mod functions;
 pub mod json;
+pub mod notation;
 mod selector;
 mod storage;
 mod value;

@@ -6,9 +6,13 @@
 //!
 //! - `alerts`: the per-rule state machine.
 //! - `sink`: applies evaluations, writes series, serves `/api/v1/alerts`.
+//! - `checks`: rule-file validation on the host's PromQL and template engines.
+//! - `unittest`: `promtool test rules` (rule unit tests over an in-memory store).
 
 pub mod alerts;
+pub mod checks;
 mod sink;
+pub mod unittest;
 
 pub use alerts::{Alert, AlertState, Candidate};
 pub use sink::{RuleSink, RuleStatus};

@@ -58,7 +58,7 @@ mod value;
 mod tests;
 
 pub use error::{Result, TemplateError};
-pub use format::{format_float, go_format};
+pub use format::{format_float, go_format, quote};
 pub use func::{Func, FuncError, FuncMap, arity, arity_at_least, str_arg, strings_arg, wrong_type};
 pub use gotime::GoTime;
 pub use printf::sprintf;

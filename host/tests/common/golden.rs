@@ -20,3 +20,19 @@ pub fn compare(case: &Path, ext: &str, actual: &str, mismatches: &mut Vec<String
         ));
     }
 }
+
+/// What a command printed, as golden files hold it: `exit: N`, then stdout
+/// and stderr.
+pub fn render(code: i32, stdout: &str, stderr: &str) -> String {
+    format!("exit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}")
+}
+
+/// Every case's `actual` output against its `.<ext>` file (or blesses
+/// them); fails with every mismatch.
+pub fn assert_all(cases: &[std::path::PathBuf], ext: &str, actual: impl Fn(&Path) -> String) {
+    let mut mismatches = Vec::new();
+    for case in cases {
+        compare(case, ext, &actual(case), &mut mismatches);
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

@@ -1,0 +1,167 @@
+//! `watchpost test rules`: the suites in `golden/rules-unittest/` (a
+//! passing one exercising recording rules, `for`, templates and external
+//! labels; a passing one on staleness, subqueries and alert identity; one
+//! with wrong expectations) against their golden outputs
+//! (`<case>.out`: exit code, stdout, stderr), the same files and the email
+//! stack's `alerts_test.yml` through Debian's `promtool test rules` 2.42
+//! when it is installed (same exit code and the same output), and the real
+//! binary. Run with `WATCHPOST_BLESS=1` to rewrite the `.out` files after an
+//! intended change.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use watchpost::cli::test_rules::{TestRulesArgs, test_rules};
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/rules-unittest")
+}
+
+fn email_stack_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/email-stack/rules")
+}
+
+/// The test files (the rule file they share is not one).
+fn cases() -> Vec<PathBuf> {
+    ["pass.yml", "staleness.yml", "fail.yml"]
+        .iter()
+        .map(|c| golden_dir().join(c))
+        .collect()
+}
+
+/// Our output for `case`, with file names relative to its folder.
+fn ours(case: &Path) -> String {
+    let args = TestRulesArgs {
+        files: vec![case.to_path_buf()],
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = test_rules(&args, &mut out, &mut err);
+    let prefix = format!("{}/", case.parent().unwrap().display());
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap().replace(&prefix, "");
+    common::golden::render(code.into(), &text(out), &text(err))
+}
+
+/// promtool's output for `case`, run in its folder.
+fn promtool(case: &Path) -> Option<String> {
+    let promtool = Path::new("/usr/bin/promtool");
+    if !promtool.exists() {
+        eprintln!("skipped: /usr/bin/promtool is not installed");
+        return None;
+    }
+    let run = Command::new(promtool)
+        .args(["test", "rules"])
+        .arg(case.file_name().unwrap())
+        .current_dir(case.parent().unwrap())
+        .output()
+        .unwrap();
+    Some(common::golden::render(
+        run.status.code().unwrap(),
+        &String::from_utf8_lossy(&run.stdout),
+        &String::from_utf8_lossy(&run.stderr),
+    ))
+}
+
+#[test]
+fn outputs_match_their_golden_files() {
+    common::golden::assert_all(&cases(), "out", ours);
+}
+
+#[test]
+fn the_passing_suite_passes_and_the_wrong_one_fails_with_the_diff() {
+    assert!(ours(&golden_dir().join("pass.yml")).starts_with("exit: 0\n"));
+    let fail = ours(&golden_dir().join("fail.yml"));
+    assert!(fail.starts_with("exit: 1\n"), "{fail}");
+    assert!(
+        fail.contains("    alertname: InstanceDown, time: 2m, \n        exp:[\n"),
+        "{fail}"
+    );
+    assert!(
+        fail.contains("        got: {__name__=\"up\", instance=\"a:9090\", job=\"api\"} 0E+00")
+    );
+}
+
+#[test]
+fn promtool_agrees() {
+    let mut disagreements = Vec::new();
+    for case in cases()
+        .into_iter()
+        .chain([email_stack_dir().join("alerts_test.yml")])
+    {
+        let Some(theirs) = promtool(&case) else {
+            return;
+        };
+        let ours = ours(&case);
+        if theirs != ours {
+            disagreements.push(format!(
+                "{}:\n=== promtool\n{theirs}=== watchpost\n{ours}",
+                case.display()
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+#[test]
+fn email_stack_alert_tests_pass() {
+    let case = email_stack_dir().join("alerts_test.yml");
+    let ours = ours(&case);
+    assert!(ours.starts_with("exit: 0\n"), "{ours}");
+    if let Some(theirs) = promtool(&case) {
+        assert!(theirs.starts_with("exit: 0\n"), "{theirs}");
+    }
+}
+
+#[test]
+fn cli_prints_like_promtool() {
+    let run = Command::new(env!("CARGO_BIN_EXE_watchpost"))
+        .args(["test", "rules", "pass.yml", "fail.yml"])
+        .current_dir(golden_dir())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.starts_with("Unit Testing:  pass.yml\n  SUCCESS\n\nUnit Testing:  fail.yml\n"),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stderr)
+            .starts_with("  FAILED:\n    name: wrong expectations,\n")
+    );
+}
+
+#[test]
+fn missing_files_and_bad_rule_files_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "groups:\n- name: g\n  rules:\n  - record: \"bad name\"\n    expr: up\n",
+    )
+    .unwrap();
+    let case = dir.path().join("t.yml");
+    std::fs::write(
+        &case,
+        "rule_files: [bad.yml]\ntests:\n- interval: 1m\n- interval: 1m\n",
+    )
+    .unwrap();
+    let out = ours(&case);
+    let error =
+        "bad.yml: 4:13: group \"g\", rule 1, \"bad name\": invalid recording rule name: bad name\n";
+    // Once per test group, as promtool.
+    assert!(
+        out.ends_with(&format!("--- stderr\n  FAILED:\n{error}{error}")),
+        "{out}"
+    );
+    if let Some(theirs) = promtool(&case) {
+        assert_eq!(theirs, out);
+    }
+
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let args = TestRulesArgs {
+        files: vec![dir.path().join("missing.yml")],
+    };
+    assert_eq!(test_rules(&args, &mut stdout, &mut stderr), 1);
+    assert!(stdout.is_empty());
+    assert!(String::from_utf8_lossy(&stderr).contains("does not exist"));
+}
