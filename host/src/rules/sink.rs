@@ -360,6 +360,17 @@ impl RuleSink {
         let mut out: Vec<(String, i64, Vec<RuleInfo>)> = Vec::new();
         for (plugin, status) in &state.status {
             match state.described.get(plugin) {
+                // The plugin itself failed since (trap, timeout, error):
+                // every rule it described is unhealthy with that error.
+                Some((at, rules)) if !rules.is_empty() && status.at > *at => {
+                    let mut rules = rules.clone();
+                    if let Some(error) = &status.error {
+                        for r in &mut rules {
+                            r.error = Some(error.clone());
+                        }
+                    }
+                    out.push((plugin.clone(), status.at, rules))
+                }
                 Some((at, rules)) if !rules.is_empty() => {
                     out.push((plugin.clone(), *at, rules.clone()))
                 }
@@ -526,5 +537,13 @@ mod tests {
         assert!(s.rule_alerts("p", "Old").is_empty());
         let described = s.described();
         assert_eq!(described[0].2[0].name, "New");
+        // The plugin then traps: its rules are reported unhealthy.
+        s.failed("p", 3_000, d, "trap: unreachable");
+        let described = s.described();
+        assert_eq!(described[0].1, 3_000);
+        assert_eq!(
+            described[0].2[0].error.as_deref(),
+            Some("trap: unreachable")
+        );
     }
 }
