@@ -16,9 +16,8 @@ mod remote_write;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
-use support::{Peer, Server, free_port, get, peer_binary, wait_for};
+use support::{Server, free_port, get, wait_for};
 
 const RULES: &str = r#"groups:
   - name: email
@@ -80,36 +79,6 @@ fn scenario(now: i64) -> Vec<data::Series> {
     out
 }
 
-fn start_prometheus(dir: &Path, rules: &Path) -> (Peer, String) {
-    let port = free_port();
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1m\n  evaluation_interval: 1s\nrule_files:\n  - {}\n",
-            rules.display()
-        ),
-    )
-    .unwrap();
-    let args = vec![
-        format!("--config.file={}", config.display()),
-        format!("--storage.tsdb.path={}", dir.join("prom-data").display()),
-        format!("--web.listen-address=127.0.0.1:{port}"),
-        "--web.enable-remote-write-receiver".into(),
-    ];
-    let peer = Peer::start(
-        &peer_binary("prometheus", "prometheus"),
-        &args,
-        &dir.join("prometheus.log"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    assert!(wait_for(Duration::from_secs(60), || get(&format!(
-        "{url}/-/ready"
-    ))
-    .is_ok_and(|(s, _)| s == 200)));
-    (peer, url)
-}
-
 fn json(url: &str) -> Value {
     let (status, body) = get(url).unwrap();
     assert_eq!(status, 200, "{url}: {body}");
@@ -167,7 +136,11 @@ fn rule_evaluation_agrees_with_prometheus() {
     let data = scenario(now - 1_000);
     let batches = remote_write::batches(&data, data[0].samples[0].0);
 
-    let (_prometheus, prom) = start_prometheus(dir.path(), &rules);
+    let config = format!(
+        "global:\n  scrape_interval: 1m\n  evaluation_interval: 1s\nrule_files:\n  - {}\n",
+        rules.display()
+    );
+    let (_prometheus, prom) = support::start_prometheus(dir.path(), &config);
     remote_write::send(&format!("{prom}/api/v1/write"), &batches);
     let port = free_port();
     let manifest = dir.path().join("watchpost.toml");

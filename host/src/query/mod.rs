@@ -27,9 +27,8 @@ pub use storage::{MemStore, Queryable, SelectedSeries};
 pub use value::{MatrixSeries, QueryValue, Sample};
 
 use eval::Evaluator;
+use promql_parser::parser::Expr;
 use promql_parser::parser::value::ValueType;
-use promql_parser::parser::{Expr, Function};
-use std::sync::Once;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 use value::Value;
@@ -64,18 +63,8 @@ impl Default for QueryOptions {
 
 /// Parses a PromQL expression (errors as `bad_data`).
 pub fn parse(query: &str) -> Result<Expr, QueryError> {
-    static EXTRA: Once = Once::new();
-    EXTRA.call_once(|| {
-        // Prometheus 2.42 still calls double exponential smoothing this.
-        let _ = promql_parser::parser::register_extra_functions(vec![Function::new(
-            "holt_winters",
-            vec![ValueType::Matrix, ValueType::Scalar, ValueType::Scalar],
-            0,
-            ValueType::Vector,
-            false,
-        )]);
-    });
-    promql_parser::parser::parse(query).map_err(|e| QueryError::BadData(parse_error(&e)))
+    // Knows Prometheus 2.42's `holt_winters`, as the rule-file checker does.
+    watchpost_rulefmt::promql::parse_expr(query).map_err(|e| QueryError::BadData(parse_error(&e)))
 }
 
 /// The parser's message in Prometheus' words (`range vector`/`instant

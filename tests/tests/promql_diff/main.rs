@@ -34,7 +34,7 @@ use corpus::{Expect, Query, When};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
-use support::{Peer, Server, agent, encode, free_port, get, peer_binary, wait_for};
+use support::{Server, agent, encode, get, wait_for};
 
 /// The corpus, relative to the e2e crate.
 const CORPUS: &str = "data/promql-diff/queries.txt";
@@ -105,32 +105,6 @@ fn corpus_mistake(q: &Query, answer: &Value) -> Option<String> {
             })
         }
     }
-}
-
-/// Starts Prometheus with the remote-write receiver; returns it and its URL.
-fn start_prometheus(dir: &Path) -> (Peer, String) {
-    let port = free_port();
-    let config = dir.join("prometheus.yml");
-    std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
-    let args = vec![
-        format!("--config.file={}", config.display()),
-        format!("--storage.tsdb.path={}", dir.join("prom-data").display()),
-        format!("--web.listen-address=127.0.0.1:{port}"),
-        "--web.enable-remote-write-receiver".into(),
-    ];
-    let peer = Peer::start(
-        &peer_binary("prometheus", "prometheus"),
-        &args,
-        &dir.join("prometheus.log"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    assert!(
-        wait_for(Duration::from_secs(60), || get(&format!("{url}/-/ready"))
-            .is_ok_and(|(s, _)| s == 200)),
-        "Prometheus did not become ready; see {}",
-        dir.join("prometheus.log.err").display()
-    );
-    (peer, url)
 }
 
 /// Waits until Prometheus lists every series, then checks each family's
@@ -217,7 +191,8 @@ fn promql_answers_match_prometheus() {
     let base = data::base_now();
     let series = data::generate(base);
     let batches = remote_write::batches(&series, base);
-    let (_prometheus, prom) = start_prometheus(dir.path());
+    let (_prometheus, prom) =
+        support::start_prometheus(dir.path(), "global:\n  scrape_interval: 1m\n");
     remote_write::send(&format!("{prom}/api/v1/write"), &batches);
     check_prometheus_has(&prom, &series, base);
     let watchpost = (!self_check || std::env::var_os("WATCHPOST_BIN").is_some()).then(|| {

@@ -365,3 +365,31 @@ pub fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// Starts Debian's Prometheus 2.42 in `dir` with the remote-write receiver
+/// on and `config` as its configuration file; waits until it is ready and
+/// returns it with its base URL.
+pub fn start_prometheus(dir: &Path, config: &str) -> (Peer, String) {
+    let port = free_port();
+    let file = dir.join("prometheus.yml");
+    std::fs::write(&file, config).unwrap();
+    let args = vec![
+        format!("--config.file={}", file.display()),
+        format!("--storage.tsdb.path={}", dir.join("prom-data").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+        "--web.enable-remote-write-receiver".into(),
+    ];
+    let peer = Peer::start(
+        &peer_binary("prometheus", "prometheus"),
+        &args,
+        &dir.join("prometheus.log"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    assert!(
+        wait_for(Duration::from_secs(60), || get(&format!("{url}/-/ready"))
+            .is_ok_and(|(s, _)| s == 200)),
+        "Prometheus did not become ready; see {}",
+        dir.join("prometheus.log.err").display()
+    );
+    (peer, url)
+}

@@ -1,6 +1,6 @@
 //! PromQL parsing with `promql-parser`, knowing the functions Prometheus
 //! 2.42 knows: it still calls double exponential smoothing `holt_winters`
-//! (registered once, as the host's query engine registers it).
+//! (registered once; the host's query engine parses through here).
 
 use promql_parser::parser::Function;
 use promql_parser::parser::value::ValueType;
@@ -8,9 +8,16 @@ use std::sync::Once;
 
 /// `Ok` when `expr` parses; else the parser's message.
 pub fn parse(expr: &str) -> Result<(), String> {
+    parse_expr(expr)
+        .map(|_| ())
+        .map_err(|e| e.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+}
+
+/// The parsed expression, with Prometheus 2.42's functions known; else the
+/// parser's message. The host's query engine parses through this too.
+pub fn parse_expr(expr: &str) -> Result<promql_parser::parser::Expr, String> {
     static EXTRA: Once = Once::new();
     EXTRA.call_once(|| {
-        // Fails only when already registered (by the host in the same process).
         let _ = promql_parser::parser::register_extra_functions(vec![Function::new(
             "holt_winters",
             vec![ValueType::Matrix, ValueType::Scalar, ValueType::Scalar],
@@ -20,8 +27,6 @@ pub fn parse(expr: &str) -> Result<(), String> {
         )]);
     });
     promql_parser::parser::parse(expr)
-        .map(|_| ())
-        .map_err(|e| e.lines().map(str::trim).collect::<Vec<_>>().join(" "))
 }
 
 #[cfg(test)]
