@@ -18,7 +18,7 @@
 
 mod peers;
 
-use peers::{env_usize, start};
+use peers::{env_usize, post_remote_write, start};
 use prost::Message;
 use std::time::{Duration, Instant};
 use watchpost::ingest::prompb::{Label, Sample, TimeSeries, WriteRequest};
@@ -142,14 +142,7 @@ fn load(url: &str, rounds: usize) {
                                 .encode_to_vec(),
                             )
                             .unwrap();
-                        let resp = agent
-                            .post(url)
-                            .header("Content-Encoding", "snappy")
-                            .header("Content-Type", "application/x-protobuf")
-                            .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-                            .send(&body[..])
-                            .expect("request");
-                        assert!(resp.status().is_success(), "{url}: HTTP {}", resp.status());
+                        post_remote_write(&agent, url, &body);
                     }
                 }
             });

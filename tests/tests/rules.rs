@@ -22,31 +22,13 @@ fn alerts_go_pending_firing_and_resolved_with_templates_expanded() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("watchpost.toml");
-    std::fs::write(
-        &manifest,
-        format!(
-            r#"[server]
-listen = "127.0.0.1:{port}"
-
-[[plugin]]
-name = "hot"
-kind = "rule"
-path = {path:?}
-interval = "1s"
-
-[plugin.config]
-query = "temperature"
-threshold = 25
-alert = "TooHot"
-for_ms = 3000
-record = "test:temperature_series"
-labels = {{ severity = "page", where = "room {{{{ $labels.room }}}}" }}
-annotations = {{ summary = "{{{{ $labels.room }}}} is {{{{ $value }}}} degrees", count = "{{{{ query \"count(temperature)\" | first | value }}}}" }}
-"#,
-            path = wasm("watchpost_test_threshold_rule").display().to_string()
-        ),
-    )
-    .unwrap();
+    // The rule's config is the last table: its templated labels and
+    // annotations are appended to it.
+    let text = rule_manifest(port, "1s", 3000)
+        + r#"labels = { severity = "page", where = "room {{ $labels.room }}" }
+annotations = { summary = "{{ $labels.room }} is {{ $value }} degrees", count = "{{ query \"count(temperature)\" | first | value }}" }
+"#;
+    std::fs::write(&manifest, text).unwrap();
     let server = Server::start(&manifest, port);
     let t = now_ms();
     server.import(&format!(
@@ -99,8 +81,9 @@ annotations = {{ summary = "{{{{ $labels.room }}}} is {{{{ $value }}}} degrees",
         .is_empty()));
 }
 
-/// The manifest of one threshold rule evaluated every `interval`.
-fn pending_rule_manifest(port: u16, interval: &str) -> String {
+/// The manifest of one threshold rule evaluated every `interval`, with
+/// `for` of `for_ms`.
+fn rule_manifest(port: u16, interval: &str, for_ms: u64) -> String {
     format!(
         r#"[server]
 listen = "127.0.0.1:{port}"
@@ -115,7 +98,7 @@ interval = "{interval}"
 query = "temperature"
 threshold = 25
 alert = "TooHot"
-for_ms = 600000
+for_ms = {for_ms}
 record = "test:temperature_series"
 "#,
         path = wasm("watchpost_test_threshold_rule").display().to_string()
@@ -127,7 +110,7 @@ fn a_reload_keeps_pending_alerts_and_their_active_at() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("watchpost.toml");
-    std::fs::write(&manifest, pending_rule_manifest(port, "1s")).unwrap();
+    std::fs::write(&manifest, rule_manifest(port, "1s", 600_000)).unwrap();
     let server = Server::start(&manifest, port);
     server.import(&format!("temperature{{room=\"a\"}} 30 {}\n", now_ms()));
     assert!(
@@ -142,7 +125,7 @@ fn a_reload_keeps_pending_alerts_and_their_active_at() {
     let reloads = server
         .metric("watchpost_config_last_reload_success_timestamp_seconds")
         .unwrap_or(0.0);
-    std::fs::write(&manifest, pending_rule_manifest(port, "2s")).unwrap();
+    std::fs::write(&manifest, rule_manifest(port, "2s", 600_000)).unwrap();
     assert!(
         wait_for(Duration::from_secs(20), || server
             .metric("watchpost_config_last_reload_success_timestamp_seconds")
@@ -179,9 +162,7 @@ fn a_rule_plugin_that_panics_or_hangs_stops_only_itself() {
             "[[plugin]]\nname = \"{name}\"\nkind = \"rule\"\npath = {path:?}\ninterval = \"1s\"\ntimeout = \"500ms\"\n[plugin.config]\nquery = \"temperature\"\nthreshold = 0\nalert = \"Never\"\nrecord = \"test:{name}\"\nmisbehave = \"{how}\"\n\n"
         )
     };
-    let text = pending_rule_manifest(port, "1s").replace("for_ms = 600000", "for_ms = 0")
-        + &bad("panics", "panic")
-        + &bad("hangs", "loop");
+    let text = rule_manifest(port, "1s", 0) + &bad("panics", "panic") + &bad("hangs", "loop");
     std::fs::write(&manifest, text).unwrap();
     let server = Server::start(&manifest, port);
     server.import(&format!("temperature{{room=\"a\"}} 30 {}\n", now_ms()));

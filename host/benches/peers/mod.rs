@@ -160,6 +160,19 @@ pub fn start(name: &'static str, root: &Path) -> Option<Target> {
     })
 }
 
+/// Posts one snappy-compressed remote-write body; panics unless it is
+/// accepted.
+pub fn post_remote_write(agent: &ureq::Agent, url: &str, body: &[u8]) {
+    let resp = agent
+        .post(url)
+        .header("Content-Encoding", "snappy")
+        .header("Content-Type", "application/x-protobuf")
+        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+        .send(body)
+        .expect("request");
+    assert!(resp.status().is_success(), "{url}: HTTP {}", resp.status());
+}
+
 /// Sends pre-encoded remote-write bodies, one thread per connection.
 pub fn drive(url: &str, load: &[Vec<Vec<u8>>]) -> Duration {
     let started = Instant::now();
@@ -172,14 +185,7 @@ pub fn drive(url: &str, load: &[Vec<Vec<u8>>]) -> Duration {
                     .build()
                     .into();
                 for body in conn {
-                    let resp = agent
-                        .post(url)
-                        .header("Content-Encoding", "snappy")
-                        .header("Content-Type", "application/x-protobuf")
-                        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-                        .send(&body[..])
-                        .expect("request");
-                    assert!(resp.status().is_success(), "{url}: HTTP {}", resp.status());
+                    post_remote_write(&agent, url, body);
                 }
             });
         }

@@ -141,13 +141,7 @@ pub fn subquery(ev: &Evaluator, sq: &SubqueryExpr) -> Result<RangeVector, QueryE
             Value::Vector(v) => v,
             Value::Scalar(v) => vec![Series {
                 labels: Default::default(),
-                values: {
-                    let mut c = Column::absent(v.len());
-                    for (i, x) in v.into_iter().enumerate() {
-                        c.set(i, Some(x));
-                    }
-                    c
-                },
+                values: crate::query::functions::column_of(&v),
             }],
             other => {
                 return Err(exec(format!(
