@@ -139,6 +139,22 @@ pub mod query {
         crate::testing::with_host(|h| h.instant(promql, at_ms))
     }
 
+    /// The bits of the NaN that marks a series stale, for [`stage`].
+    pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
+
+    /// Makes `samples` (just produced by a recording rule) visible to this
+    /// evaluation's later [`instant`] queries at `at_ms`, as Prometheus
+    /// commits each rule's output before the next rule of its group runs.
+    /// A NaN with [`STALE_NAN_BITS`] hides a series the rule stopped
+    /// producing. Staged samples are stored only if the evaluation returns
+    /// them too.
+    pub fn stage(samples: &[crate::RecordedSample], at_ms: i64) {
+        #[cfg(target_family = "wasm")]
+        return crate::bindings::query::stage(samples, at_ms);
+        #[cfg(not(target_family = "wasm"))]
+        crate::testing::with_host(|h| h.stage(samples, at_ms))
+    }
+
     /// Runs a LogQL log query over `[start_ns, end_ns]`.
     pub fn search_logs(
         logql: &str,

@@ -28,6 +28,8 @@ pub struct TestHost {
     pub state: BTreeMap<String, Vec<u8>>,
     /// Log events written by the plugin: (level, message).
     pub logs: Vec<(Level, String)>,
+    /// What the plugin staged with `query::stage`, with the time it gave.
+    pub staged: Vec<(crate::RecordedSample, i64)>,
     now_ms: Option<i64>,
     query: Option<QueryFn>,
     statfs: Option<StatfsFn>,
@@ -52,6 +54,7 @@ impl TestHost {
             config_json: "{}".into(),
             state: BTreeMap::new(),
             logs: Vec::new(),
+            staged: Vec::new(),
             now_ms: None,
             query: None,
             statfs: None,
@@ -125,6 +128,10 @@ impl TestHost {
             Some(f) => f(path),
             None => Err("fs_stats is not granted in TestHost (use on_statfs)".into()),
         }
+    }
+    pub(crate) fn stage(&mut self, samples: &[crate::RecordedSample], at_ms: i64) {
+        self.staged
+            .extend(samples.iter().map(|s| (s.clone(), at_ms)));
     }
     pub(crate) fn instant(&mut self, promql: &str, at_ms: i64) -> Result<Vec<Sample>, QueryError> {
         match self.query.as_mut() {

@@ -33,6 +33,12 @@ const RULES: &str = r#"groups:
         labels: {severity: page}
         annotations:
           summary: "{{ $labels.room }} is {{ $value }} degrees"
+  - name: slow
+    interval: 3s
+    limit: 5
+    rules:
+      - record: rooms:temperature:count
+        expr: count(temperature)
 "#;
 
 #[test]
@@ -123,6 +129,29 @@ files = ["*.yml"]
             .unwrap()
             .len(),
         1
+    );
+
+    // The `slow` group runs on its own interval: once per 3 s slot while
+    // `rooms` runs every second.
+    let count = |q: &str| -> usize {
+        server
+            .query(q)
+            .first()
+            .and_then(|s| s["value"][1].as_str().and_then(|v| v.parse().ok()))
+            .unwrap_or(0)
+    };
+    assert!(
+        wait_for(Duration::from_secs(20), || count(
+            "count_over_time(job:temperature:max[6s])"
+        ) >= 5),
+        "rooms is not evaluated every second"
+    );
+    let slow = count("count_over_time(rooms:temperature:count[6s])");
+    assert!((1..=3).contains(&slow), "slow group ran {slow} times in 6s");
+    let group = &server.json("/api/v1/rules")["data"]["groups"][1];
+    assert_eq!(
+        (&group["name"], &group["interval"], &group["limit"]),
+        (&"slow".into(), &3.0.into(), &5.into())
     );
 
     // Edit the file: the new rule replaces the old one without a restart.

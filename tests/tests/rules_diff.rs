@@ -123,6 +123,33 @@ fn series(base: &str, query: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Whether `HighErrorRate` became active in the very evaluation that first
+/// recorded the `instance:errors:ratio` it reads (same group, earlier
+/// rule): `ALERTS_FOR_STATE` holds `activeAt` in whole seconds.
+fn alert_saw_fresh_recording(base: &str) -> Result<(), String> {
+    let first = json(&format!(
+        "{base}/api/v1/query?query={}",
+        support::encode(r#"instance:errors:ratio{instance="b:80"}[10m]"#)
+    ));
+    let first = first["data"]["result"][0]["values"][0][0]
+        .as_f64()
+        .ok_or(format!("no recorded samples: {first}"))?;
+    let active = series(base, r#"ALERTS_FOR_STATE{alertname="HighErrorRate"}"#);
+    let active: f64 = active
+        .values()
+        .next()
+        .ok_or("no ALERTS_FOR_STATE")?
+        .parse()
+        .unwrap();
+    if active == first.floor() {
+        Ok(())
+    } else {
+        Err(format!(
+            "active at {active}, first recording at {first}: the alert read a stale recording"
+        ))
+    }
+}
+
 #[test]
 fn rule_evaluation_agrees_with_prometheus() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,6 +194,10 @@ fn rule_evaluation_agrees_with_prometheus() {
     );
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(alerts(&server.base), alerts(&prom), "alerts differ");
+    // A later rule sees what an earlier rule of its group recorded in the
+    // same evaluation.
+    assert_eq!(alert_saw_fresh_recording(&prom), Ok(()), "prometheus");
+    assert_eq!(alert_saw_fresh_recording(&server.base), Ok(()), "watchpost");
     // Both recordings are independent of the exact evaluation time (a gauge
     // sum; a ratio of rates over the same samples), which differs between
     // the two servers.

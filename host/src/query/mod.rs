@@ -23,7 +23,7 @@ mod value;
 
 pub use error::QueryError;
 pub use selector::matchers as selector_matchers;
-pub use storage::{MemStore, Queryable, SelectedSeries};
+pub use storage::{MemStore, Overlay, Queryable, SelectedSeries};
 pub use value::{MatrixSeries, QueryValue, Sample};
 
 use eval::Evaluator;

@@ -181,12 +181,18 @@ impl RuleSink {
                 Err(e) => problems.push(format!("alert from rule {:?} dropped: {e}", c.rule)),
             }
         }
-        let described = evaluation.rules;
+        let mut described = evaluation.rules;
+        for r in &mut described {
+            if r.evaluated_at_ms == 0 {
+                r.evaluated_at_ms = at;
+            }
+        }
         // A rule whose evaluation failed keeps its alerts and series as they
-        // were (Prometheus records nothing for it).
-        let failing: HashSet<&str> = described
+        // were (Prometheus records nothing for it), and so does one whose
+        // group was not due this time.
+        let untouched: HashSet<&str> = described
             .iter()
-            .filter(|r| r.error.is_some())
+            .filter(|r| r.error.is_some() || r.evaluated_at_ms < at)
             .map(|r| r.name.as_str())
             .collect();
         let mut state = self.lock();
@@ -214,7 +220,7 @@ impl RuleSink {
         }
         let first = state.restored.insert(plugin.to_string());
         for (rule, candidates) in by_rule {
-            if failing.contains(rule.as_str()) {
+            if untouched.contains(rule.as_str()) {
                 continue;
             }
             let alerts = state
@@ -263,13 +269,13 @@ impl RuleSink {
             }
         }
         // Series written last time and not now go stale, except those of
-        // rules that failed this time.
+        // rules left untouched this time.
         let mut now: HashSet<Labels> = samples.iter().map(|s| s.labels.clone()).collect();
         if let Some(previous) = state.written.get(plugin) {
             now.extend(
                 previous
                     .iter()
-                    .filter(|l| failing.contains(rule_of(l)))
+                    .filter(|l| untouched.contains(rule_of(l)))
                     .cloned(),
             );
         }
@@ -391,6 +397,9 @@ impl RuleSink {
                             annotations: vec![],
                             error: status.error.clone(),
                             evaluation_seconds: status.took.as_secs_f64(),
+                            evaluated_at_ms: status.at,
+                            group_interval_ms: 0,
+                            group_limit: 0,
                         })
                         .collect();
                     out.push((plugin.clone(), status.at, rules));
@@ -444,6 +453,9 @@ mod tests {
             annotations: vec![],
             error: error.map(str::to_string),
             evaluation_seconds: 0.0,
+            evaluated_at_ms: 0,
+            group_interval_ms: 0,
+            group_limit: 0,
         }
     }
 
@@ -485,8 +497,10 @@ mod tests {
             .count()
     }
 
-    #[test]
-    fn a_failing_rule_keeps_its_alerts_and_series() {
+    /// `Down` fires at 1s; at 2s the plugin describes it as `second`, which
+    /// must leave the alert and its series alone; at 3s it evaluates quiet
+    /// and resolves. `check` looks at the sink after 2s.
+    fn left_alone_at_2s(second: RuleInfo, check: impl FnOnce(&RuleSink)) {
         let dir = tempfile::tempdir().unwrap();
         let s = sink(dir.path());
         let d = Duration::ZERO;
@@ -500,23 +514,35 @@ mod tests {
         assert_eq!(firing.len(), 1);
         assert_eq!(firing[0].2.annotations["summary"], "a is 3");
         assert_eq!(alerts_series(&s, 1_000), 1);
-        // The query fails: no candidates, but the alert and ALERTS stay.
-        s.evaluated(
-            "p",
-            2_000,
-            d,
-            eval(vec![], vec![rule("Down", Some("boom"))]),
-        );
-        assert_eq!(s.active_alerts().len(), 1);
+        s.evaluated("p", 2_000, d, eval(vec![], vec![second]));
+        assert_eq!(s.active_alerts().len(), 1, "not resolved");
         let m = [Matcher::equal(METRIC_NAME, "ALERTS")];
         assert!(
             s.pipeline.db().select(&m, 2_000, 2_000).is_empty(),
-            "no staleness marker for a failing rule's series"
+            "neither rewritten nor marked stale"
         );
-        // Succeeds with nothing: resolved, ALERTS goes stale.
+        check(&s);
+        // Evaluated with nothing: resolved, ALERTS goes stale.
         s.evaluated("p", 3_000, d, eval(vec![], vec![rule("Down", None)]));
         assert!(s.active_alerts().is_empty());
         assert_eq!(alerts_series(&s, 3_000), 0);
+        assert_eq!(s.described()[0].2[0].evaluated_at_ms, 3_000);
+    }
+
+    #[test]
+    fn a_failing_rule_keeps_its_alerts_and_series() {
+        left_alone_at_2s(rule("Down", Some("boom")), |s| {
+            assert_eq!(s.described()[0].2[0].error.as_deref(), Some("boom"));
+        });
+    }
+
+    #[test]
+    fn a_rule_whose_group_was_not_due_is_left_alone() {
+        let mut not_due = rule("Down", None);
+        not_due.evaluated_at_ms = 1_000;
+        left_alone_at_2s(not_due, |s| {
+            assert_eq!(s.described()[0].2[0].evaluated_at_ms, 1_000);
+        });
     }
 
     #[test]

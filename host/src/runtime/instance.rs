@@ -161,6 +161,7 @@ impl PluginInstance {
     /// Calls the plugin with `call`, bounded by `timeout`.
     pub async fn invoke(&mut self, call: Call, timeout: Duration) -> Result<Reply, CallFailure> {
         arm_deadline(&mut self.store, timeout);
+        self.store.data_mut().staged.clear();
         let (store, guest) = (&mut self.store, &self.guest);
         let outcome = tokio::time::timeout(timeout + HOST_GRACE, async {
             match (guest, call) {

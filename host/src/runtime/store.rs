@@ -44,6 +44,9 @@ pub struct StoreState {
     pub stdout: CapturedOutput,
     /// Captured stderr.
     pub stderr: CapturedOutput,
+    /// What the rule evaluation in flight staged (`query.stage`): laid over
+    /// the store for its later queries, emptied before each call.
+    pub staged: crate::query::MemStore,
 }
 
 impl StoreState {
@@ -67,6 +70,7 @@ impl StoreState {
             timed_out: false,
             stdout,
             stderr,
+            staged: crate::query::MemStore::new(),
         })
     }
 }

@@ -1,7 +1,6 @@
 //! The [`Rule`] implementation: config → rule files → evaluations.
 
 use crate::config::Config;
-use crate::duration::format_ms;
 use crate::files::RuleFiles;
 use crate::{eval, files::Refresh};
 use std::path::Path;
@@ -10,6 +9,8 @@ use watchpost_sdk::{Error, Evaluation, Rule, log};
 /// The plugin instance: the rule files and what was last loaded from them.
 pub struct PrometheusRules {
     files: RuleFiles,
+    /// Each group's last run (for intervals and staging).
+    runs: eval::GroupRuns,
     /// Kept for `$externalLabels` (expanded by the host); see [`Config`].
     _external_labels: std::collections::BTreeMap<String, String>,
 }
@@ -41,6 +42,7 @@ impl Rule for PrometheusRules {
         }
         let plugin = PrometheusRules {
             files,
+            runs: eval::GroupRuns::default(),
             _external_labels: config.external_labels,
         };
         plugin.report(&refresh);
@@ -53,7 +55,7 @@ impl Rule for PrometheusRules {
             log::error(&format!("{e} (keeping the file's last valid rules)"));
         }
         self.report(&refresh);
-        Ok(eval::evaluate(self.files.groups(), at_ms))
+        Ok(self.runs.evaluate(self.files.groups(), at_ms))
     }
 }
 
@@ -69,22 +71,6 @@ impl PrometheusRules {
         let groups: Vec<_> = self.files.groups().collect();
         let rules: usize = groups.iter().map(|(_, g)| g.rules.len()).sum();
         log::info(&format!("loaded {} groups, {rules} rules", groups.len()));
-        let declared: Vec<String> = groups
-            .iter()
-            .filter(|(_, g)| g.interval_ms > 0)
-            .map(|(_, g)| format!("{}: {}", g.name, format_ms(g.interval_ms)))
-            .collect();
-        let distinct: std::collections::BTreeSet<i64> = groups
-            .iter()
-            .map(|(_, g)| g.interval_ms)
-            .filter(|&ms| ms > 0)
-            .collect();
-        if distinct.len() > 1 {
-            log::warn(&format!(
-                "groups declare different intervals ({}); every group is evaluated at this plugin's interval: use one plugin per interval",
-                declared.join(", ")
-            ));
-        }
     }
 }
 

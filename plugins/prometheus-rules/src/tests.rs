@@ -345,18 +345,97 @@ fn an_invalid_file_at_start_is_an_error() {
 }
 
 #[test]
-fn differing_group_intervals_are_warned_about() {
+fn a_group_with_its_own_interval_runs_once_per_slot() {
     let dir = scratch("intervals");
-    let rules = "groups:\n  - name: fast\n    interval: 15s\n    rules: []\n  - name: slow\n    interval: 1m\n    rules: []\n";
+    let rules = "groups:\n  - name: fast\n    rules:\n      - record: fast\n        expr: vector(1)\n  - name: slow\n    interval: 1m\n    limit: 3\n    rules:\n      - record: slow\n        expr: vector(2)\n";
     write(&dir.join("r.yml"), rules, 100);
-    host(vec![]);
-    plugin(&dir, &["r.yml"]).unwrap();
-    assert!(
-        logged(Level::Warn)
-            .iter()
-            .any(|m| m.contains("groups declare different intervals (fast: 15s, slow: 1m)")),
-        "{:?}",
-        logged(Level::Warn)
+    let asked = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let log = std::rc::Rc::clone(&asked);
+    TestHost::new()
+        .on_query(move |promql, at| {
+            log.borrow_mut().push((promql.to_string(), at));
+            Ok(vec![sample(&[], 1.0)])
+        })
+        .install();
+    let mut p = plugin(&dir, &["r.yml"]).unwrap();
+    // AT starts a minute: both groups run.
+    let first = p.evaluate(AT).unwrap();
+    assert_eq!(first.samples.len(), 2);
+    // 15s later the slow group is not due: described as it last ran.
+    let second = p.evaluate(AT + 15_000).unwrap();
+    let names: Vec<&str> = second.samples.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["fast"]);
+    let slow = second.rules.iter().find(|r| r.name == "slow").unwrap();
+    assert_eq!(
+        (
+            slow.evaluated_at_ms,
+            slow.group_interval_ms,
+            slow.group_limit
+        ),
+        (AT, 60_000, 3)
+    );
+    let fast = second.rules.iter().find(|r| r.name == "fast").unwrap();
+    assert_eq!(
+        (fast.evaluated_at_ms, fast.group_interval_ms),
+        (AT + 15_000, 0)
+    );
+    // The next minute: due again.
+    let third = p.evaluate(AT + 60_000).unwrap();
+    assert_eq!(third.samples.len(), 2);
+    let slow_queries: Vec<i64> = asked
+        .borrow()
+        .iter()
+        .filter(|(q, _)| q == "vector(2)")
+        .map(|(_, at)| *at)
+        .collect();
+    assert_eq!(slow_queries, [AT, AT + 60_000]);
+    // A changed group is due at once, whatever its slot.
+    write(
+        &dir.join("r.yml"),
+        &rules.replace("vector(2)", "vector(3)"),
+        200,
+    );
+    let fourth = p.evaluate(AT + 75_000).unwrap();
+    assert!(fourth.samples.iter().any(|s| s.name == "slow"));
+}
+
+#[test]
+fn recorded_samples_are_staged_for_the_groups_later_rules() {
+    let dir = scratch("staging");
+    let rules = "groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n      - alert: NoneUp\n        expr: job:up:sum == 0\n";
+    write(&dir.join("r.yml"), rules, 100);
+    let answer = std::rc::Rc::new(std::cell::RefCell::new(vec![
+        sample(&[("job", "a")], 2.0),
+        sample(&[("job", "b")], 0.0),
+    ]));
+    let current = std::rc::Rc::clone(&answer);
+    TestHost::new()
+        .on_query(move |promql, _| {
+            Ok(if promql.starts_with("sum") {
+                current.borrow().clone()
+            } else {
+                vec![]
+            })
+        })
+        .install();
+    let mut p = plugin(&dir, &["r.yml"]).unwrap();
+    p.evaluate(AT).unwrap();
+    let staged = with_host(|h| std::mem::take(&mut h.staged));
+    let got: Vec<(String, f64, i64)> = staged
+        .iter()
+        .map(|(s, at)| (s.labels[0].value.clone(), s.value, *at))
+        .collect();
+    assert_eq!(got, [("a".into(), 2.0, AT), ("b".into(), 0.0, AT)]);
+    // Job b is gone: its series is staged stale for the alert to see.
+    *answer.borrow_mut() = vec![sample(&[("job", "a")], 3.0)];
+    p.evaluate(AT + 15_000).unwrap();
+    let staged = with_host(|h| std::mem::take(&mut h.staged));
+    assert_eq!(staged.len(), 2);
+    assert_eq!(staged[0].0.value, 3.0);
+    assert_eq!(staged[1].0.labels[0].value, "b");
+    assert_eq!(
+        staged[1].0.value.to_bits(),
+        watchpost_sdk::query::STALE_NAN_BITS
     );
 }
 

@@ -17,8 +17,16 @@ use std::sync::Arc;
 
 /// (plugin, file, group name).
 type GroupKey = (String, String, String);
-/// (evaluated at, evaluation seconds, rules).
-type GroupBody = (i64, f64, Vec<Value>);
+/// One group of the answer, gathered from its rules.
+struct GroupBody {
+    /// Its last evaluation (ms).
+    evaluated: i64,
+    /// The sum of its rules' evaluation times.
+    seconds: f64,
+    interval: f64,
+    limit: i64,
+    rules: Vec<Value>,
+}
 
 fn label_map(labels: &[Label]) -> Value {
     Value::Object(
@@ -68,6 +76,13 @@ pub(super) async fn rules(State(app): State<Arc<App>>, params: Params) -> ApiRes
                 r.file.clone()
             };
             let health = if r.error.is_some() { "err" } else { "ok" };
+            // Rules of a group that was not due last time carry their own
+            // last evaluation; 0 is from a plugin evaluated as a whole.
+            let evaluated = if r.evaluated_at_ms > 0 {
+                r.evaluated_at_ms
+            } else {
+                at
+            };
             let mut rule = if r.alerting {
                 let alerts = app.rules.rule_alerts(&plugin, &r.name);
                 let active: Vec<_> = alerts
@@ -91,7 +106,7 @@ pub(super) async fn rules(State(app): State<Arc<App>>, params: Params) -> ApiRes
                     "alerts": active.iter().map(|a| alert_json(a)).collect::<Vec<_>>(),
                     "health": health,
                     "evaluationTime": r.evaluation_seconds,
-                    "lastEvaluation": go_time(at),
+                    "lastEvaluation": go_time(evaluated),
                     "type": "alerting",
                 })
             } else {
@@ -100,7 +115,7 @@ pub(super) async fn rules(State(app): State<Arc<App>>, params: Params) -> ApiRes
                     "query": r.query,
                     "health": health,
                     "evaluationTime": r.evaluation_seconds,
-                    "lastEvaluation": go_time(at),
+                    "lastEvaluation": go_time(evaluated),
                     "type": "recording",
                 });
                 if !r.labels.is_empty() {
@@ -111,25 +126,36 @@ pub(super) async fn rules(State(app): State<Arc<App>>, params: Params) -> ApiRes
             if let Some(e) = &r.error {
                 rule["lastError"] = Value::String(e.clone());
             }
-            let entry =
-                groups
-                    .entry((plugin.clone(), file, group_name))
-                    .or_insert((at, 0.0, Vec::new()));
-            entry.1 += r.evaluation_seconds;
-            entry.2.push(rule);
+            let interval = if r.group_interval_ms > 0 {
+                r.group_interval_ms as f64 / 1000.0
+            } else {
+                intervals.get(&plugin).copied().unwrap_or(0.0)
+            };
+            let entry = groups
+                .entry((plugin.clone(), file, group_name))
+                .or_insert(GroupBody {
+                    evaluated,
+                    seconds: 0.0,
+                    interval,
+                    limit: r.group_limit,
+                    rules: Vec::new(),
+                });
+            entry.evaluated = entry.evaluated.max(evaluated);
+            entry.seconds += r.evaluation_seconds;
+            entry.rules.push(rule);
         }
     }
     let groups: Vec<Value> = groups
         .into_iter()
-        .map(|((plugin, file, name), (at, seconds, rules))| {
+        .map(|((_, file, name), g)| {
             json!({
                 "name": name,
                 "file": file,
-                "rules": rules,
-                "interval": intervals.get(&plugin).copied().unwrap_or(0.0),
-                "limit": 0,
-                "evaluationTime": seconds,
-                "lastEvaluation": go_time(at),
+                "rules": g.rules,
+                "interval": g.interval,
+                "limit": g.limit,
+                "evaluationTime": g.seconds,
+                "lastEvaluation": go_time(g.evaluated),
             })
         })
         .collect();

@@ -5,7 +5,13 @@
 //! it. Log search answers `unavailable` until logs land.
 
 use crate::query::{self, QueryValue};
-use crate::runtime::bindings::types::Label;
+use crate::runtime::bindings::types::{Label, RecordedSample};
+use crate::storage::metrics::Labels;
+use crate::storage::metrics::labels::METRIC_NAME;
+
+/// Most samples one evaluation may stage: a plugin staging more is stopped
+/// (it would otherwise grow the host's memory without bound).
+const MAX_STAGED_SAMPLES: usize = 1_000_000;
 use crate::runtime::bindings::watchpost::plugin::query::{Host, LogEntry, QueryError, Sample};
 use crate::runtime::store::StoreState;
 
@@ -26,7 +32,11 @@ impl Host for StoreState {
         };
         let mut options = options.clone();
         options.timeout = options.timeout.min(self.plugin.spec.timeout);
-        let samples = match query::instant_query(&**store, &expr, at_ms, &options, None) {
+        let overlay = query::Overlay {
+            base: &**store,
+            top: &self.staged,
+        };
+        let samples = match query::instant_query(&overlay, &expr, at_ms, &options, None) {
             Ok(QueryValue::Vector(v)) => v
                 .into_iter()
                 .map(|s| Sample {
@@ -59,6 +69,23 @@ impl Host for StoreState {
             Err(e) => return Ok(Err(QueryError::Execution(e.to_string()))),
         };
         Ok(Ok(samples))
+    }
+
+    fn stage(&mut self, samples: Vec<RecordedSample>, at_ms: i64) -> wasmtime::Result<()> {
+        if self.staged.sample_count() + samples.len() > MAX_STAGED_SAMPLES {
+            wasmtime::bail!("staged more than {MAX_STAGED_SAMPLES} samples in one evaluation");
+        }
+        for s in samples {
+            let mut b = Labels::default().builder();
+            for l in s.labels {
+                if l.name != METRIC_NAME && !l.value.is_empty() {
+                    b.set(&l.name, &l.value);
+                }
+            }
+            b.set(METRIC_NAME, &s.name);
+            self.staged.add(b.build(), [(at_ms, s.value)]);
+        }
+        Ok(())
     }
 
     fn search_logs(
