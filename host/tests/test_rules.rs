@@ -112,6 +112,39 @@ fn email_stack_alert_tests_pass() {
     }
 }
 
+/// Every alert of the email stack's rules has a test expecting it to fire.
+#[test]
+fn every_email_stack_alert_has_a_firing_test() {
+    let yaml = |name: &str| -> serde_norway::Value {
+        serde_norway::from_str(&std::fs::read_to_string(email_stack_dir().join(name)).unwrap())
+            .unwrap()
+    };
+    let rules = yaml("alerts.yml");
+    let alerts: std::collections::BTreeSet<&str> = rules["groups"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_sequence().unwrap())
+        .filter_map(|r| r["alert"].as_str())
+        .collect();
+    assert_eq!(alerts.len(), 26, "the seed lists 26 alerts");
+    let tests = yaml("alerts_test.yml");
+    let firing: std::collections::BTreeSet<&str> = tests["tests"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["alert_rule_test"].as_sequence())
+        .flatten()
+        .filter(|c| c["exp_alerts"].as_sequence().is_some_and(|a| !a.is_empty()))
+        .filter_map(|c| c["alertname"].as_str())
+        .collect();
+    let untested: Vec<_> = alerts.difference(&firing).collect();
+    assert!(
+        untested.is_empty(),
+        "alerts never tested firing: {untested:?}"
+    );
+}
+
 #[test]
 fn cli_prints_like_promtool() {
     let run = Command::new(env!("CARGO_BIN_EXE_watchpost"))

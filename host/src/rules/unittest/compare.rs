@@ -1,10 +1,10 @@
 //! Comparing what the rules produced with what a test expects, and the
 //! failure messages, both as `promtool test rules` (2.42) words and prints
 //! them: alerts compared as sorted sets of (labels, annotations), samples
-//! as sorted sets of (labels, value) with values within Prometheus' test
-//! tolerance, label sets printed as Go prints `labels.Labels`.
+//! as sorted sets of (labels, value) compared exactly (promtool 2.42 uses
+//! `reflect.DeepEqual`: no tolerance, and NaN never equals NaN), label sets
+//! printed as Go prints `labels.Labels`.
 
-use crate::query::notation::almost_equal;
 use crate::template::{format_float, quote};
 
 /// A label set or annotations as sorted pairs (Go's `labels.Labels`; empty
@@ -141,7 +141,8 @@ pub fn compare_samples(
         && exp
             .iter()
             .zip(&got)
-            .all(|(e, g)| e.labels == g.labels && almost_equal(e.value, g.value));
+            // promtool 2.42's `reflect.DeepEqual`: exact floats.
+            .all(|(e, g)| e.labels == g.labels && e.value == g.value);
     (!same).then(|| {
         format!(
             "    expr: {}, time: {time},\n        exp: {}\n        got: {}",
