@@ -35,6 +35,8 @@ impl Drop for RunningPlugin {
 struct Running {
     manifest: Manifest,
     plugins: BTreeMap<String, RunningPlugin>,
+    /// The Alertmanager configuration's files (watched for reloads).
+    alerting_files: Vec<PathBuf>,
 }
 
 /// Outcome of the last reload, for `/health`.
@@ -77,6 +79,8 @@ pub struct App {
     exporters: Arc<ExporterSink>,
     /// Where rule plugins' evaluations go (alert state, recorded series).
     pub rules: Arc<crate::rules::RuleSink>,
+    /// The alert manager (routing, silences, notifications).
+    pub alerting: Arc<crate::alerting::AlertManager>,
     ready: AtomicBool,
     last_reload: std::sync::Mutex<Option<ReloadStatus>>,
     /// The configuration fixed at start.
@@ -144,6 +148,20 @@ impl App {
             Arc::clone(&telemetry),
         ));
         let rules = Arc::new(crate::rules::RuleSink::new(Arc::clone(&pipeline)));
+        let alerting = crate::alerting::AlertManager::open(
+            crate::alerting::Policy::empty(&manifest.alerting.external_url),
+            Some(&manifest.storage.data_dir.join("alerting")),
+        )
+        .map_err(|e| anyhow::anyhow!("cannot open the alert manager's state: {e}"))?;
+        let to_manager = Arc::downgrade(&alerting);
+        rules.set_notifier(
+            Arc::new(move |alerts| {
+                if let Some(manager) = to_manager.upgrade() {
+                    manager.put_alerts(alerts, crate::util::now_ms());
+                }
+            }),
+            &manifest.alerting.external_url,
+        );
         let app = Arc::new(App {
             runtime,
             manifest_path: manifest.path.clone(),
@@ -154,6 +172,7 @@ impl App {
             pipeline,
             exporters,
             rules,
+            alerting,
             ready: AtomicBool::new(false),
             last_reload: std::sync::Mutex::new(None),
             startup,
@@ -163,6 +182,11 @@ impl App {
         app.record_reload(None);
         app.ready.store(true, Ordering::SeqCst);
         Ok(app)
+    }
+
+    /// When Watchpost started (ms).
+    pub fn started_ms(&self) -> i64 {
+        self.startup.at_ms
     }
 
     /// Whether the initial configuration is running.
@@ -178,7 +202,11 @@ impl App {
     /// Files whose change triggers a reload.
     pub async fn watched_files(&self) -> Vec<PathBuf> {
         match &*self.running.lock().await {
-            Some(r) => r.manifest.watched_files(),
+            Some(r) => {
+                let mut files = r.manifest.watched_files();
+                files.extend(r.alerting_files.iter().cloned());
+                files
+            }
             None => vec![self.manifest_path.clone()],
         }
     }
@@ -294,10 +322,29 @@ impl App {
                 .collect()
         };
         let state_dir = manifest.storage.data_dir.join("plugins");
+        // The Alertmanager configuration and the notifier plugin instances
+        // its integrations need, beside the manifest's plugins.
+        let alerting = match &manifest.alerting.config {
+            Some(path) => {
+                let path = path.clone();
+                Some(
+                    tokio::task::spawn_blocking(move || {
+                        crate::alerting::config::load(&path, &|n| std::env::var(n).ok())
+                    })
+                    .await?
+                    .map_err(|e| anyhow::anyhow!("alerting: {e}"))?,
+                )
+            }
+            None => None,
+        };
+        let mut specs: Vec<PluginSpec> = manifest.plugins.clone();
+        if let Some(loaded) = &alerting {
+            specs.extend(loaded.integrations.iter().filter_map(notifier_spec));
+        }
 
         // Phase 1: load everything new or changed; nothing is touched yet.
         let mut loaded: Vec<Arc<PluginHandle>> = Vec::new();
-        for spec in &manifest.plugins {
+        for spec in &specs {
             let old = existing.get(&spec.name);
             if let Some(old) = old
                 && unchanged(old.loaded.spec(), &old.loaded.content_hash, spec)
@@ -354,7 +401,7 @@ impl App {
                 },
             );
         }
-        for spec in &manifest.plugins {
+        for spec in &specs {
             if !plugins.contains_key(&spec.name)
                 && let Some(kept) = old_plugins.remove(&spec.name)
             {
@@ -372,8 +419,108 @@ impl App {
             }
         }
         drop(old_plugins);
-        *running = Some(Running { manifest, plugins });
+        let policy = alerting_policy(&manifest, alerting.as_ref(), &plugins);
+        self.alerting.set_policy(policy);
+        let alerting_files = alerting.map(|a| a.files).unwrap_or_default();
+        *running = Some(Running {
+            manifest,
+            plugins,
+            alerting_files,
+        });
         Ok(())
+    }
+}
+
+/// The notifier plugin instance serving one integration of the
+/// Alertmanager configuration: the stock plugin of its type, allowed to
+/// reach only its destinations; `None` when this build has no plugin for
+/// the type.
+fn notifier_spec(spec: &crate::alerting::config::IntegrationSpec) -> Option<PluginSpec> {
+    let stock = crate::runtime::StockPlugin::by_name(&spec.kind)
+        .filter(|s| s.kind == crate::runtime::PluginKind::Notifier)?;
+    Some(PluginSpec {
+        name: spec.plugin_name(),
+        kind: crate::runtime::PluginKind::Notifier,
+        source: crate::manifest::PluginSource::Stock(stock),
+        interval: std::time::Duration::from_secs(60),
+        timeout: std::time::Duration::from_secs(10),
+        memory_limit: 64 << 20,
+        state_limit: 1 << 20,
+        targets: Vec::new(),
+        relabel: Vec::new(),
+        metric_relabel: Vec::new(),
+        capabilities: crate::manifest::Capabilities {
+            network: spec.destinations.clone(),
+            ..Default::default()
+        },
+        config_json: "{}".into(),
+    })
+}
+
+/// Delivery through a notifier plugin, its failures sorted for retries.
+fn deliver_through(handle: Arc<PluginHandle>) -> crate::alerting::receiver::DeliverFn {
+    use crate::alerting::receiver::Delivery;
+    use crate::runtime::CallError;
+    Arc::new(move |notification| {
+        let handle = Arc::clone(&handle);
+        Box::pin(async move {
+            match handle.deliver(notification).await {
+                Ok(()) => Delivery::Delivered,
+                Err(CallError::Plugin(e)) if e.retryable => Delivery::Retryable(e.message),
+                Err(CallError::Plugin(e)) => Delivery::Failed(e.message),
+                // A crash or a restart backoff may pass.
+                Err(e) => Delivery::Retryable(e.to_string()),
+            }
+        })
+    })
+}
+
+/// The alert manager's policy for `manifest`: its Alertmanager
+/// configuration (if any) with each integration bound to its plugin
+/// instance, plus the notifier plugins the manifest names per receiver.
+fn alerting_policy(
+    manifest: &Manifest,
+    loaded: Option<&crate::alerting::config::LoadedConfig>,
+    plugins: &BTreeMap<String, RunningPlugin>,
+) -> crate::alerting::Policy {
+    let handle = |name: &str| plugins.get(name).map(|p| Arc::clone(&p.handle));
+    let extra: BTreeMap<String, Vec<(String, crate::alerting::receiver::DeliverFn)>> = manifest
+        .alerting
+        .notifiers
+        .iter()
+        .map(|(receiver, names)| {
+            let list = names
+                .iter()
+                .filter_map(|n| handle(n).map(|h| (n.clone(), deliver_through(h))))
+                .collect();
+            (receiver.clone(), list)
+        })
+        .collect();
+    let external_url = &manifest.alerting.external_url;
+    match loaded {
+        Some(loaded) => crate::alerting::config::policy(
+            loaded,
+            external_url,
+            &|spec| handle(&spec.plugin_name()).map(deliver_through),
+            &extra,
+        ),
+        None => {
+            let mut policy = crate::alerting::Policy::empty(external_url);
+            if let Some(default) = policy.receivers.get_mut("default") {
+                for (name, deliver) in extra.get("default").into_iter().flatten() {
+                    default
+                        .integrations
+                        .push(crate::alerting::receiver::Integration {
+                            name: name.clone(),
+                            index: 0,
+                            send_resolved: true,
+                            settings: serde_json::json!({}),
+                            deliver: Arc::clone(deliver),
+                        });
+                }
+            }
+            policy
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 //! - [`ingest`]: outside data into the stores.
 //! - [`forward`]: remote write on to a cluster, through a disk queue.
 //! - [`template`]: Go's `text/template` for rule and notification templates.
+//! - [`alerting`]: the alert manager (routing, silences, notifications).
 
+pub mod alerting;
 pub mod api;
 pub mod app;
 pub mod cli;

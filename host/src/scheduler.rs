@@ -175,6 +175,7 @@ async fn run_rule(handle: &PluginHandle, sinks: &Sinks) {
     let result = handle.evaluate(at).await;
     let took = started.elapsed();
     let (sink, plugin) = (Arc::clone(&sinks.rules), handle.name().to_string());
+    let interval = handle.loaded.spec().interval;
     let stored = tokio::task::spawn_blocking(move || match result {
         Ok(evaluation) => {
             tracing::debug!(
@@ -183,7 +184,8 @@ async fn run_rule(handle: &PluginHandle, sinks: &Sinks) {
                 samples = evaluation.samples.len(),
                 "rule evaluated"
             );
-            sink.evaluated(&plugin, at, took, evaluation)
+            sink.evaluated(&plugin, at, took, evaluation);
+            sink.send_alerts(&plugin, at, interval);
         }
         Err(e) => sink.failed(&plugin, at, took, &e.to_string()),
     });

@@ -65,6 +65,22 @@ pub struct SelfMetrics {
     forward_queue: Family<ForwarderLabel, Gauge>,
 }
 
+/// A plugin's `watchpost_plugin_calls_total` series (one per result) and
+/// its duration histogram; see [`SelfMetrics::plugin_calls`].
+#[derive(Clone, Debug)]
+pub struct PluginCallMetrics {
+    /// `result="success"`.
+    pub success: Counter,
+    /// `result="error"`: the plugin reported an error.
+    pub error: Counter,
+    /// `result="failure"`: trap, timeout, memory.
+    pub failure: Counter,
+    /// `result="skipped"`: in restart backoff.
+    pub skipped: Counter,
+    /// Call durations.
+    pub duration: Histogram,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ForwarderLabel {
     forwarder: String,
@@ -316,6 +332,32 @@ impl SelfMetrics {
     pub fn head(&self, series: u64, wal_bytes: u64) {
         self.head_series.set(series as i64);
         self.wal_bytes.set(wal_bytes as i64);
+    }
+
+    /// One plugin's call counters and duration histogram, resolved once so
+    /// a call costs no label allocation or map lookup.
+    pub fn plugin_calls(&self, plugin: &str, kind: &str) -> PluginCallMetrics {
+        let counter = |result: &str| {
+            self.calls
+                .get_or_create(&CallLabels {
+                    plugin: plugin.into(),
+                    kind: kind.into(),
+                    result: result.into(),
+                })
+                .clone()
+        };
+        PluginCallMetrics {
+            success: counter("success"),
+            error: counter("error"),
+            failure: counter("failure"),
+            skipped: counter("skipped"),
+            duration: self
+                .durations
+                .get_or_create(&PluginLabel {
+                    plugin: plugin.into(),
+                })
+                .clone(),
+        }
     }
 
     /// Counts a call by `result`.

@@ -42,6 +42,7 @@ mod http_native;
 mod http_wasi;
 mod metrics;
 pub mod net;
+pub mod notify;
 pub mod parser;
 pub mod testing;
 

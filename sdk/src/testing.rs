@@ -14,6 +14,9 @@ use crate::bindings::log::Level;
 use crate::bindings::query::{QueryError, Sample};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::thread::JoinHandle;
 
 type QueryFn = Box<dyn FnMut(&str, i64) -> Result<Vec<Sample>, QueryError>>;
 type StatfsFn = Box<dyn FnMut(&str) -> Result<FsUsage, String>>;
@@ -146,6 +149,95 @@ impl TestHost {
 /// Runs `f` with the current thread's test host.
 pub fn with_host<R>(f: impl FnOnce(&mut TestHost) -> R) -> R {
     HOST.with(|h| f(&mut h.borrow_mut()))
+}
+
+/// What a [`serve`] server received: the request head and body.
+pub struct Received {
+    /// The request line and headers.
+    pub head: String,
+    /// The body.
+    pub body: String,
+}
+
+impl Received {
+    /// `POST /path HTTP/1.1`.
+    pub fn request_line(&self) -> &str {
+        self.head.lines().next().unwrap_or_default()
+    }
+    /// A header's value (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+    /// The body as JSON (panics if it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+/// A server on a free loopback port (its base URL is returned) that
+/// answers one connection per `(status, content type, body)` in turn and
+/// yields what it received: for testing a plugin's real HTTP requests.
+pub fn serve(
+    answers: Vec<(&'static str, &'static str, &'static str)>,
+) -> (String, JoinHandle<Vec<Received>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut received = Vec::new();
+        for (status, content_type, body) in answers {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = stream.read(&mut buf).unwrap();
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            let (name, value) = l.split_once(':')?;
+                            name.eq_ignore_ascii_case("content-length")
+                                .then(|| value.trim().parse::<usize>().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(answer.as_bytes()).unwrap();
+            let text = String::from_utf8(request).unwrap();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap();
+            received.push(Received {
+                head: head.to_string(),
+                body: body.to_string(),
+            });
+        }
+        received
+    });
+    (base, handle)
+}
+
+/// [`serve`] for a single request.
+pub fn serve_once(
+    status: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+) -> (String, JoinHandle<Received>) {
+    let (base, all) = serve(vec![(status, content_type, body)]);
+    let one = std::thread::spawn(move || all.join().unwrap().pop().unwrap());
+    (base, one)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! (`prom/`). The Loki, Jaeger and Alertmanager APIs join this router as
 //! their capabilities land.
 
+mod am;
 mod health;
 mod otlp;
 mod prom;
@@ -49,6 +50,7 @@ pub fn router(app: Arc<App>) -> Router {
             )),
         )
         .merge(prom::router())
+        .merge(am::router())
         .with_state(app)
 }
 
@@ -80,6 +82,14 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.telemetry.encode(),
+        with_alerting(app.telemetry.encode(), &app.alerting.metrics().encode()),
     )
+}
+
+/// The host's metrics with the alert manager's before the final `# EOF`.
+fn with_alerting(host: String, alerting: &str) -> String {
+    match host.strip_suffix("# EOF\n") {
+        Some(body) => format!("{body}{alerting}# EOF\n"),
+        None => host + alerting,
+    }
 }

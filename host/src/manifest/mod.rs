@@ -44,9 +44,23 @@ pub struct Manifest {
     pub plugins: Vec<PluginSpec>,
     /// `[[forward]]` entries.
     pub forwards: Vec<crate::forward::ForwardSpec>,
+    /// `[alerting]`.
+    pub alerting: AlertingConfig,
     /// The manifest text re-rendered with secrets redacted (see
     /// [`redact`]), for `/api/v1/status/config`.
     pub redacted: String,
+}
+
+/// `[alerting]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertingConfig {
+    /// Alertmanager's configuration file, if any (without one, alerts are
+    /// kept and listed but notify no one).
+    pub config: Option<PathBuf>,
+    /// Where Watchpost is reached, for links in notifications.
+    pub external_url: String,
+    /// Receiver name → notifier plugins it also delivers through.
+    pub notifiers: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// `[server]`.

@@ -41,6 +41,29 @@ pub struct RawManifest {
     /// One `[[forward]]` table per remote-write destination.
     #[serde(default, rename = "forward")]
     pub forwards: Vec<RawForward>,
+    /// ```toml
+    /// [alerting]
+    /// config = "alertmanager.yml"          # Alertmanager 0.25's file, unchanged
+    /// external_url = "http://watchpost.example:9090"
+    /// [alerting.notifiers]                 # receiver → extra notifier plugins
+    /// team-x = ["my-notifier"]
+    /// ```
+    #[serde(default)]
+    pub alerting: RawAlerting,
+}
+
+/// `[alerting]`: the alert manager.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlerting {
+    /// Alertmanager's configuration file (relative to the manifest).
+    pub config: Option<Spanned<String>>,
+    /// The URL Watchpost is reached at, for links in notifications.
+    pub external_url: Option<Spanned<String>>,
+    /// Notifier plugins (by `[[plugin]]` name) a receiver also delivers
+    /// through.
+    #[serde(default)]
+    pub notifiers: std::collections::BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 /// `[[forward]]`: send stored samples on to a Prometheus-compatible cluster.

@@ -159,6 +159,7 @@ pub(super) fn validate(
     }
 
     let forwards = super::validate_forward::forwards(&mut c, &raw.forwards, env);
+    let alerting = alerting(&mut c, &raw.alerting, &plugins);
 
     if !c.errors.is_empty() {
         return Err(ManifestErrors(c.errors));
@@ -173,8 +174,54 @@ pub(super) fn validate(
         query,
         plugins,
         forwards,
+        alerting,
         redacted: super::redact::redacted(source),
     })
+}
+
+fn alerting(
+    c: &mut Checker<'_>,
+    raw: &super::raw::RawAlerting,
+    plugins: &[PluginSpec],
+) -> super::AlertingConfig {
+    let mut notifiers = std::collections::BTreeMap::new();
+    for (receiver, names) in &raw.notifiers {
+        let mut list = Vec::new();
+        for name in names {
+            match plugins.iter().find(|p| p.name == *name.get_ref()) {
+                Some(p) if p.kind == PluginKind::Notifier => list.push(name.get_ref().clone()),
+                Some(p) => c.error(
+                    name,
+                    format!(
+                        "notifiers.{receiver}: plugin {:?} is {}, not a notifier",
+                        name.get_ref(),
+                        p.kind.with_article()
+                    ),
+                ),
+                None => c.error(
+                    name,
+                    format!("notifiers.{receiver}: no plugin named {:?}", name.get_ref()),
+                ),
+            }
+        }
+        notifiers.insert(receiver.clone(), list);
+    }
+    let external_url = match &raw.external_url {
+        Some(u) if !(u.get_ref().starts_with("http://") || u.get_ref().starts_with("https://")) => {
+            c.error(
+                u,
+                format!("external_url: {:?} is not an http(s) URL", u.get_ref()),
+            );
+            String::new()
+        }
+        Some(u) => u.get_ref().trim_end_matches('/').to_string(),
+        None => String::new(),
+    };
+    super::AlertingConfig {
+        config: raw.config.as_ref().map(|p| c.resolve(p.get_ref())),
+        external_url,
+        notifiers,
+    }
 }
 
 fn query_options(c: &mut Checker<'_>, raw: &super::raw::RawQuery) -> crate::query::QueryOptions {

@@ -73,6 +73,23 @@ pub struct Alert {
     pub for_ms: i64,
     /// `keep_firing_for`, ms.
     pub keep_firing_for_ms: i64,
+    /// When it was last sent to the alert manager (ms).
+    pub last_sent_at: Option<i64>,
+}
+
+impl Alert {
+    /// Prometheus' `needsSending`: firing or resolved alerts, again after
+    /// `resend_delay_ms`, and at once when resolved since the last send.
+    fn needs_sending(&self, ts: i64, resend_delay_ms: i64) -> bool {
+        if self.state == AlertState::Pending {
+            return false;
+        }
+        match (self.resolved_at, self.last_sent_at) {
+            (_, None) => true,
+            (Some(resolved), Some(sent)) if resolved > sent => true,
+            (_, Some(sent)) => sent + resend_delay_ms < ts,
+        }
+    }
 }
 
 /// The alerts of one rule.
@@ -119,6 +136,7 @@ impl RuleAlerts {
                             keep_firing_since: None,
                             for_ms: c.for_ms,
                             keep_firing_for_ms: c.keep_firing_for_ms,
+                            last_sent_at: None,
                         },
                     );
                 }
@@ -154,6 +172,31 @@ impl RuleAlerts {
             true
         });
         Ok(())
+    }
+
+    /// The alerts to send to the alert manager at `ts` (Prometheus'
+    /// `sendAlerts`), marked sent, each with the end it is sent with: its
+    /// resolution, or while firing `ts` plus four times the larger of
+    /// `resend_delay_ms` and the rule's interval, so two missed evaluations
+    /// do not resolve it.
+    pub fn to_send(
+        &mut self,
+        ts: i64,
+        resend_delay_ms: i64,
+        interval_ms: i64,
+    ) -> Vec<(Alert, i64)> {
+        let delta = resend_delay_ms.max(interval_ms);
+        let mut out = Vec::new();
+        for a in self.active.values_mut() {
+            if a.fired_at.is_none() || !a.needs_sending(ts, resend_delay_ms) {
+                continue;
+            }
+            a.last_sent_at = Some(ts);
+            let ends = a.resolved_at.unwrap_or(ts + 4 * delta);
+            out.push((a.clone(), ends));
+        }
+        out.sort_by(|x, y| x.0.labels.cmp(&y.0.labels));
+        out
     }
 
     /// Every alert, resolved ones included, sorted by labels.

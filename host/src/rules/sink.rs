@@ -56,10 +56,18 @@ fn rule_of(labels: &Labels) -> &str {
     }
 }
 
+/// Prometheus' `--rules.alert.resend-delay`: firing alerts are sent to
+/// the alert manager again at most this often.
+pub const RESEND_DELAY_MS: i64 = 60_000;
+
+/// Receives the alerts rule plugins send (the alert manager).
+pub type AlertNotifier = Arc<dyn Fn(Vec<crate::alerting::Alert>) + Send + Sync>;
+
 /// Where rule plugins' evaluations go.
 pub struct RuleSink {
     pipeline: Arc<Pipeline>,
     state: Mutex<State>,
+    notifier: Mutex<Option<(AlertNotifier, String)>>,
 }
 
 /// A label set from plugin-supplied pairs, or why it is invalid.
@@ -129,6 +137,7 @@ impl RuleSink {
         RuleSink {
             pipeline,
             state: Mutex::new(State::default()),
+            notifier: Mutex::new(None),
         }
     }
 
@@ -305,6 +314,70 @@ impl RuleSink {
         }
         if let Err(e) = self.pipeline.append(&samples) {
             tracing::error!(plugin, error = %e, "cannot store rule output");
+        }
+    }
+
+    /// Sends firing and resolved alerts to `notifier` from now on, with
+    /// generator links under `external_url`.
+    pub fn set_notifier(&self, notifier: AlertNotifier, external_url: &str) {
+        *self.notifier.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((notifier, external_url.to_string()));
+    }
+
+    /// Sends `plugin`'s alerts that need sending after its evaluation at
+    /// `at` (Prometheus' `sendAlerts`: firing ones every resend delay,
+    /// resolved ones at once); `interval` is the plugin's.
+    pub fn send_alerts(&self, plugin: &str, at: i64, interval: Duration) {
+        let Some((notify, external_url)) = self
+            .notifier
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        else {
+            return;
+        };
+        let mut out = Vec::new();
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let described: HashMap<&str, &RuleInfo> = state
+            .described
+            .get(plugin)
+            .map(|(_, rules)| rules.iter().map(|r| (r.name.as_str(), r)).collect())
+            .unwrap_or_default();
+        for ((p, rule), alerts) in state.rules.iter_mut() {
+            if p != plugin {
+                continue;
+            }
+            let info = described.get(rule.as_str());
+            let interval_ms = info
+                .map(|r| r.group_interval_ms)
+                .filter(|&ms| ms > 0)
+                .unwrap_or(interval.as_millis() as i64);
+            let generator_url = info.map_or(String::new(), |r| {
+                format!(
+                    "{external_url}/graph?g0.expr={}&g0.tab=1",
+                    form_urlencoded::byte_serialize(r.query.as_bytes()).collect::<String>()
+                )
+            });
+            for (a, ends_at) in alerts.to_send(at, RESEND_DELAY_MS, interval_ms) {
+                out.push(crate::alerting::Alert {
+                    labels: a
+                        .labels
+                        .iter()
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .collect(),
+                    annotations: a.annotations.clone(),
+                    starts_at: a.fired_at.unwrap_or(a.active_at),
+                    ends_at,
+                    updated_at: at,
+                    timeout: false,
+                    generator_url: generator_url.clone(),
+                });
+            }
+        }
+        drop(guard);
+        if !out.is_empty() {
+            notify(out);
         }
     }
 

@@ -90,11 +90,13 @@ pub struct PluginHandle {
     slot: tokio::sync::Mutex<Slot>,
     health: Mutex<PluginHealth>,
     metrics: Arc<SelfMetrics>,
+    calls: crate::telemetry::PluginCallMetrics,
 }
 
 impl PluginHandle {
     /// Supervises `loaded`.
     pub fn new(loaded: Arc<LoadedPlugin>, metrics: Arc<SelfMetrics>) -> PluginHandle {
+        let calls = metrics.plugin_calls(&loaded.context.name, loaded.spec().kind.as_str());
         PluginHandle {
             loaded,
             slot: tokio::sync::Mutex::new(Slot {
@@ -112,6 +114,7 @@ impl PluginHandle {
                 failures: 0,
                 restarts: 0,
             }),
+            calls,
             metrics,
         }
     }
@@ -137,12 +140,11 @@ impl PluginHandle {
     pub async fn invoke(&self, call: Call) -> Result<Reply, CallError> {
         let spec = self.loaded.spec();
         let name = self.name();
-        let kind = spec.kind.as_str();
         let mut slot = self.slot.lock().await;
         if let Some(at) = slot.retry_at {
             let now = Instant::now();
             if now < at {
-                self.metrics.call(name, kind, "skipped");
+                self.calls.skipped.inc();
                 return Err(CallError::Backoff(at - now));
             }
         }
@@ -161,7 +163,7 @@ impl PluginHandle {
             instance.invoke(call, spec.timeout).await
         }
         .await;
-        self.metrics.duration(name, started.elapsed());
+        self.calls.duration.observe(started.elapsed().as_secs_f64());
         if let Err(e) = self.loaded.context.state.flush() {
             tracing::error!(plugin = name, error = %e, "cannot persist plugin state");
         }
@@ -179,7 +181,7 @@ impl PluginHandle {
                 };
                 match plugin_error {
                     None => {
-                        self.metrics.call(name, kind, "success");
+                        self.calls.success.inc();
                         self.update_health(|h| {
                             h.calls += 1;
                             h.state = PluginState::Running;
@@ -188,7 +190,7 @@ impl PluginHandle {
                         Ok(reply)
                     }
                     Some(e) => {
-                        self.metrics.call(name, kind, "error");
+                        self.calls.error.inc();
                         tracing::warn!(plugin = name, error = %e.message, "plugin reported an error");
                         self.update_health(|h| {
                             h.calls += 1;
@@ -206,7 +208,7 @@ impl PluginHandle {
                 slot.consecutive_failures = slot.consecutive_failures.saturating_add(1);
                 let delay = backoff(slot.consecutive_failures);
                 slot.retry_at = Some(Instant::now() + delay);
-                self.metrics.call(name, kind, "failure");
+                self.calls.failure.inc();
                 self.metrics.failure(name, failure.reason.as_str());
                 tracing::error!(
                     plugin = name,

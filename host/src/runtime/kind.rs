@@ -107,6 +107,41 @@ impl StockPlugin {
             kind: PluginKind::Rule,
             file_stem: "watchpost_plugin_prometheus_rules",
         },
+        StockPlugin {
+            name: "webhook",
+            kind: PluginKind::Notifier,
+            file_stem: "watchpost_plugin_webhook",
+        },
+        StockPlugin {
+            name: "slack",
+            kind: PluginKind::Notifier,
+            file_stem: "watchpost_plugin_slack",
+        },
+        StockPlugin {
+            name: "pagerduty",
+            kind: PluginKind::Notifier,
+            file_stem: "watchpost_plugin_pagerduty",
+        },
+        StockPlugin {
+            name: "opsgenie",
+            kind: PluginKind::Notifier,
+            file_stem: "watchpost_plugin_opsgenie",
+        },
+        StockPlugin {
+            name: "msteams",
+            kind: PluginKind::Notifier,
+            file_stem: "watchpost_plugin_msteams",
+        },
+        StockPlugin {
+            name: "discord",
+            kind: PluginKind::Notifier,
+            file_stem: "watchpost_plugin_discord",
+        },
+        StockPlugin {
+            name: "telegram",
+            kind: PluginKind::Notifier,
+            file_stem: "watchpost_plugin_telegram",
+        },
     ];
 
     /// Looks a stock plugin up by manifest name.

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod webhook;
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -392,4 +394,42 @@ pub fn start_prometheus(dir: &Path, config: &str) -> (Peer, String) {
         dir.join("prometheus.log.err").display()
     );
     (peer, url)
+}
+
+/// Starts Debian's Alertmanager 0.25 in `dir` (clustering off) with
+/// `config`; waits until it is ready and returns it with its base URL.
+pub fn start_alertmanager(dir: &Path, config: &str) -> (Peer, String) {
+    let port = free_port();
+    let file = dir.join("alertmanager.yml");
+    std::fs::write(&file, config).unwrap();
+    let args = vec![
+        format!("--config.file={}", file.display()),
+        format!("--storage.path={}", dir.join("am-data").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+        "--cluster.listen-address=".into(),
+    ];
+    let peer = Peer::start(
+        &peer_binary("prometheus-alertmanager", "prometheus-alertmanager"),
+        &args,
+        &dir.join("alertmanager.log"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    assert!(
+        wait_for(Duration::from_secs(60), || get(&format!("{url}/-/ready"))
+            .is_ok_and(|(s, _)| s == 200)),
+        "Alertmanager did not become ready; see {}",
+        dir.join("alertmanager.log.err").display()
+    );
+    (peer, url)
+}
+
+/// POSTs `body` as JSON to `url`: (status, body).
+pub fn post_json(url: &str, body: &serde_json::Value) -> (u16, String) {
+    let mut resp = agent()
+        .post(url)
+        .header("content-type", "application/json")
+        .send(body.to_string())
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_to_string().unwrap_or_default())
 }

@@ -1,0 +1,138 @@
+//! Every stock notifier behind an Alertmanager configuration, in the real
+//! binary: one alert posted to `/api/v2/alerts` is routed to a receiver with
+//! Slack, PagerDuty, Opsgenie, Discord, Telegram and webhook integrations,
+//! all pointed at a local recorder. Each request must carry its service's
+//! payload, with the global defaults applied (Slack's URL), secrets
+//! resolved (inline, `*_file`) and Alertmanager's default templates
+//! expanded by the host.
+
+mod support;
+
+use serde_json::json;
+use std::time::Duration;
+use support::webhook::{Received, WebhookSink};
+use support::{Server, free_port, post_json, wait_for};
+
+const ROUTING_KEY: &str = "pd-routing-key-0123456789abcdef";
+
+fn config(hooks: &str) -> String {
+    format!(
+        r#"global:
+  slack_api_url: {hooks}/slack
+  opsgenie_api_key: og-key-1
+  opsgenie_api_url: {hooks}/opsgenie/
+route:
+  receiver: everyone
+  group_by: [alertname]
+  group_wait: 1s
+receivers:
+  - name: everyone
+    slack_configs:
+      - channel: '#ops'
+    pagerduty_configs:
+      - routing_key_file: pd.key
+        url: {hooks}/pagerduty
+    opsgenie_configs:
+      - priority: P2
+    discord_configs:
+      - webhook_url: {hooks}/discord
+    telegram_configs:
+      - api_url: {hooks}/telegram
+        bot_token: tg-token-42
+        chat_id: 1234
+    webhook_configs:
+      - url: {hooks}/webhook
+"#
+    )
+}
+
+fn find<'a>(received: &'a [Received], prefix: &str) -> Option<&'a Received> {
+    received.iter().find(|r| r.path.starts_with(prefix))
+}
+
+#[test]
+fn every_stock_notifier_sends_its_services_payload() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = WebhookSink::start();
+    std::fs::write(dir.path().join("alertmanager.yml"), config(&sink.base)).unwrap();
+    std::fs::write(dir.path().join("pd.key"), format!("{ROUTING_KEY}\n")).unwrap();
+    let port = free_port();
+    let manifest = dir.path().join("watchpost.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n\n[alerting]\nconfig = \"alertmanager.yml\"\nexternal_url = \"http://watchpost.example\"\n"
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&manifest, port);
+    let (status, body) = post_json(
+        &format!("{}/api/v2/alerts", server.base),
+        &json!([{
+            "labels": {"alertname": "DiskFull", "instance": "db-1", "severity": "page"},
+            "annotations": {"summary": "disk is full"},
+        }]),
+    );
+    assert_eq!(status, 200, "{body}");
+    let all = [
+        "/slack",
+        "/pagerduty",
+        "/opsgenie/",
+        "/discord",
+        "/telegram",
+        "/webhook",
+    ];
+    assert!(
+        wait_for(Duration::from_secs(30), || {
+            let got = sink.received();
+            all.iter().all(|p| find(&got, p).is_some())
+        }),
+        "missing deliveries: {:?}\n{}",
+        sink.received()
+            .iter()
+            .map(|r| r.path.clone())
+            .collect::<Vec<_>>(),
+        server.log_text()
+    );
+    let got = sink.received();
+    let subject = "[FIRING:1] DiskFull (db-1 page)";
+
+    let slack = &find(&got, "/slack").unwrap().body;
+    assert_eq!(slack["channel"], "#ops");
+    assert_eq!(slack["attachments"][0]["title"], subject, "{slack}");
+    assert!(
+        slack["attachments"][0]["title_link"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://watchpost.example/#/alerts?receiver=everyone"),
+        "{slack}"
+    );
+
+    let pd = &find(&got, "/pagerduty").unwrap().body;
+    assert_eq!(pd["routing_key"], ROUTING_KEY, "the key file, trimmed");
+    assert_eq!(pd["event_action"], "trigger");
+    assert_eq!(pd["payload"]["summary"], subject);
+    assert_eq!(pd["dedup_key"].as_str().unwrap().len(), 64, "{pd}");
+
+    let og = find(&got, "/opsgenie/").unwrap();
+    assert_eq!(og.path, "/opsgenie/v2/alerts");
+    assert_eq!(og.headers["authorization"], "GenieKey og-key-1");
+    assert_eq!(og.body["priority"], "P2");
+    assert_eq!(og.body["message"], subject);
+
+    let discord = &find(&got, "/discord").unwrap().body;
+    assert_eq!(discord["embeds"][0]["title"], subject, "{discord}");
+
+    let tg = find(&got, "/telegram").unwrap();
+    assert_eq!(tg.path, "/telegram/bottg-token-42/sendMessage");
+    assert_eq!(tg.body["chat_id"], "1234");
+
+    let hook = &find(&got, "/webhook").unwrap().body;
+    assert_eq!(hook["version"], "4");
+    assert_eq!(hook["alerts"][0]["labels"]["instance"], "db-1");
+
+    let log = server.log_text();
+    for secret in [ROUTING_KEY, "og-key-1", "tg-token-42"] {
+        assert!(!log.contains(secret), "{secret} was logged");
+    }
+}
