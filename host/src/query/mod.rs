@@ -61,38 +61,11 @@ impl Default for QueryOptions {
     }
 }
 
-/// Parses a PromQL expression (errors as `bad_data`).
+/// Parses a PromQL expression (errors as `bad_data`, worded and positioned
+/// as Prometheus 2.42 words them: `L:C: parse error: ...`).
 pub fn parse(query: &str) -> Result<Expr, QueryError> {
     // Knows Prometheus 2.42's `holt_winters`, as the rule-file checker does.
-    watchpost_rulefmt::promql::parse_expr(query).map_err(|e| QueryError::BadData(parse_error(&e)))
-}
-
-/// The parser's message in Prometheus' words (`range vector`/`instant
-/// vector`, double-quoted names).
-fn parse_error(message: &str) -> String {
-    static TYPES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"\b(type|got) (matrix|vector)\b").expect("valid regex")
-    });
-    static NAMES: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"'([^']*)'").expect("valid regex"));
-    let message = crate::util::one_line(message);
-    let message = TYPES.replace_all(&message, |c: &regex::Captures| {
-        let kind = if &c[2] == "matrix" {
-            "range vector"
-        } else {
-            "instant vector"
-        };
-        format!("{} {kind}", &c[1])
-    });
-    let message = NAMES.replace_all(&message, "\"$1\"").replace(
-        "an vector selector or matrix selector",
-        "an instant vector selector or range vector selector",
-    );
-    if message.contains("parse error") {
-        message
-    } else {
-        format!("parse error: {message}")
-    }
+    watchpost_rulefmt::promql::parse_expr(query).map_err(QueryError::BadData)
 }
 
 /// An instant query at `time` (ms).

@@ -6,9 +6,9 @@
 //! `line:column` of the node they are about, as Prometheus prints them.
 //!
 //! Checking PromQL and templates is behind [`Checks`]: the plugin uses
-//! [`PromqlChecks`] (`promql-parser`, templates left to the host that expands
-//! them); `watchpost check rules` plugs in the host's own PromQL parser
-//! (Prometheus-worded errors) and Go template engine.
+//! [`PromqlChecks`] ([`crate::promql`], templates left to the host that
+//! expands them); `watchpost check rules` plugs in the host's query parser
+//! (the same PromQL parsing and messages) and Go template engine.
 
 use super::{Rule, RuleGroups};
 use crate::names::{is_label_name, is_metric_name};
@@ -24,8 +24,9 @@ pub trait Checks {
     fn template(&self, alert: &str, text: &str) -> Result<(), String>;
 }
 
-/// PromQL checked with `promql-parser`; templates are not checked here (the
-/// host, which expands them, reports a template that does not parse).
+/// PromQL checked with [`crate::promql::parse`] (Prometheus 2.42's
+/// messages); templates are not checked here (the host, which expands
+/// them, reports a template that does not parse).
 pub struct PromqlChecks;
 
 impl Checks for PromqlChecks {
