@@ -1,7 +1,8 @@
 //! Every stock notifier behind an Alertmanager configuration, in the real
 //! binary: one alert posted to `/api/v2/alerts` is routed to a receiver with
 //! Slack, PagerDuty, Opsgenie, Discord, Telegram and webhook integrations,
-//! all pointed at a local recorder. Each request must carry its service's
+//! plus a notifier plugin the manifest adds to that receiver, all pointed
+//! at a local recorder. Each request must carry its service's
 //! payload, with the global defaults applied (Slack's URL), secrets
 //! resolved (inline, `*_file`) and Alertmanager's default templates
 //! expanded by the host.
@@ -61,7 +62,26 @@ fn every_stock_notifier_sends_its_services_payload() {
     std::fs::write(
         &manifest,
         format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\n\n[alerting]\nconfig = \"alertmanager.yml\"\nexternal_url = \"http://watchpost.example\"\n"
+            r#"[server]
+listen = "127.0.0.1:{port}"
+
+[alerting]
+config = "alertmanager.yml"
+external_url = "http://watchpost.example"
+[alerting.notifiers]
+everyone = ["custom"]
+
+[[plugin]]
+name = "custom"
+kind = "notifier"
+path = "webhook"
+[plugin.capabilities]
+network = ["{}"]
+[plugin.config]
+url = "{}/custom"
+"#,
+            sink.base.trim_start_matches("http://"),
+            sink.base
         ),
     )
     .unwrap();
@@ -81,6 +101,7 @@ fn every_stock_notifier_sends_its_services_payload() {
         "/discord",
         "/telegram",
         "/webhook",
+        "/custom",
     ];
     assert!(
         wait_for(Duration::from_secs(30), || {
@@ -130,6 +151,10 @@ fn every_stock_notifier_sends_its_services_payload() {
     let hook = &find(&got, "/webhook").unwrap().body;
     assert_eq!(hook["version"], "4");
     assert_eq!(hook["alerts"][0]["labels"]["instance"], "db-1");
+
+    // The manifest's own notifier for the receiver, beside its integrations.
+    let custom = &find(&got, "/custom").unwrap().body;
+    assert_eq!(custom["receiver"], "everyone");
 
     let log = server.log_text();
     for secret in [ROUTING_KEY, "og-key-1", "tg-token-42"] {
