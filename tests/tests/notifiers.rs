@@ -1,7 +1,7 @@
 //! Every stock notifier behind an Alertmanager configuration, in the real
 //! binary: one alert posted to `/api/v2/alerts` is routed to a receiver with
-//! Slack, PagerDuty, Opsgenie, Discord, Telegram and webhook integrations,
-//! plus a notifier plugin the manifest adds to that receiver, all pointed
+//! Slack, PagerDuty, Opsgenie, Discord, Telegram, webhook and email (to a
+//! real SMTP server, Python's aiosmtpd) integrations, plus a notifier plugin the manifest adds to that receiver, all pointed
 //! at a local recorder. Each request must carry its service's
 //! payload, with the global defaults applied (Slack's URL), secrets
 //! resolved (inline, `*_file`) and Alertmanager's default templates
@@ -16,7 +16,56 @@ use support::{Server, free_port, post_json, wait_for};
 
 const ROUTING_KEY: &str = "pd-routing-key-0123456789abcdef";
 
-fn config(hooks: &str) -> String {
+/// A real SMTP server (Python's `aiosmtpd`) on a free loopback port that
+/// appends each message it receives (envelope and raw content) to a file;
+/// it exits when stdin closes or after a minute.
+const SMTP_SINK: &str = r#"
+import json, os, sys, threading
+from aiosmtpd.controller import Controller
+
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        with open(sys.argv[1], "a") as f:
+            f.write(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos,
+                                "raw": envelope.content.decode("utf-8", "replace")}) + "\n")
+        return "250 OK"
+
+controller = Controller(Handler(), hostname="127.0.0.1", port=int(sys.argv[2]))
+controller.start()
+print("READY", flush=True)
+threading.Timer(60, lambda: os._exit(3)).start()
+sys.stdin.read()
+controller.stop()
+os._exit(0)
+"#;
+
+/// Starts [`SMTP_SINK`] on `port`, writing to `out`; the child is killed
+/// on drop of the returned guard.
+fn start_smtp(dir: &std::path::Path, port: u16, out: &std::path::Path) -> support::Peer {
+    let script = dir.join("smtp_sink.py");
+    std::fs::write(&script, SMTP_SINK).unwrap();
+    let mut child = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(out)
+        .arg(port.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs (aiosmtpd: scripts/install-peers.sh)");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(
+        line.starts_with("READY"),
+        "aiosmtpd did not start: {line:?}"
+    );
+    support::Peer(child)
+}
+
+fn config(hooks: &str, smtp_port: u16) -> String {
     format!(
         r#"global:
   slack_api_url: {hooks}/slack
@@ -43,6 +92,11 @@ receivers:
         chat_id: 1234
     webhook_configs:
       - url: {hooks}/webhook
+    email_configs:
+      - to: ops@example.com, oncall@example.com
+        from: watchpost@example.com
+        smarthost: 127.0.0.1:{smtp_port}
+        require_tls: false
 "#
     )
 }
@@ -55,7 +109,14 @@ fn find<'a>(received: &'a [Received], prefix: &str) -> Option<&'a Received> {
 fn every_stock_notifier_sends_its_services_payload() {
     let dir = tempfile::tempdir().unwrap();
     let sink = WebhookSink::start();
-    std::fs::write(dir.path().join("alertmanager.yml"), config(&sink.base)).unwrap();
+    let smtp_port = free_port();
+    let mails = dir.path().join("mails.jsonl");
+    let _smtp = start_smtp(dir.path(), smtp_port, &mails);
+    std::fs::write(
+        dir.path().join("alertmanager.yml"),
+        config(&sink.base, smtp_port),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("pd.key"), format!("{ROUTING_KEY}\n")).unwrap();
     let port = free_port();
     let manifest = dir.path().join("watchpost.toml");
@@ -151,6 +212,27 @@ url = "{}/custom"
     let hook = &find(&got, "/webhook").unwrap().body;
     assert_eq!(hook["version"], "4");
     assert_eq!(hook["alerts"][0]["labels"]["instance"], "db-1");
+
+    // Email through a real SMTP server: envelope, headers, both bodies.
+    assert!(
+        wait_for(Duration::from_secs(20), || mails.exists()),
+        "no mail; log:\n{}",
+        server.log_text()
+    );
+    let mail: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&mails)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(mail["from"], "watchpost@example.com");
+    assert_eq!(mail["to"], json!(["ops@example.com", "oncall@example.com"]));
+    let raw = mail["raw"].as_str().unwrap();
+    assert!(raw.contains(&format!("Subject: {subject}")), "{raw}");
+    assert!(raw.contains("multipart/alternative"), "{raw}");
+    assert!(raw.contains("text/html"), "{raw}");
 
     // The manifest's own notifier for the receiver, beside its integrations.
     let custom = &find(&got, "/custom").unwrap().body;

@@ -142,6 +142,11 @@ impl StockPlugin {
             kind: PluginKind::Notifier,
             file_stem: "watchpost_plugin_telegram",
         },
+        StockPlugin {
+            name: "email",
+            kind: PluginKind::Notifier,
+            file_stem: "watchpost_plugin_email",
+        },
     ];
 
     /// Looks a stock plugin up by manifest name.

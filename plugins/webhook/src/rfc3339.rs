@@ -2,6 +2,8 @@
 //! crate. The output matches Go's `time.RFC3339Nano`, which Alertmanager's
 //! JSON uses: `2024-01-01T09:15:00Z`, `2024-01-01T09:15:00.25Z`.
 
+use watchpost_sdk::notify::civil_from_days;
+
 /// Formats milliseconds since the Unix epoch.
 pub fn format_ms(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
@@ -27,21 +29,6 @@ pub fn format_ms(ms: i64) -> String {
 /// Go's zero `time.Time`, which Alertmanager sends as `endsAt` of alerts
 /// that are still firing.
 pub const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
-
-/// (year, month, day) of the proleptic Gregorian calendar for a day count
-/// since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
 
 #[cfg(test)]
 mod tests {
