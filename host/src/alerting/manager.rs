@@ -156,16 +156,16 @@ impl AlertManager {
         for route in routes {
             let group_labels = route.group_labels(&alert.labels);
             let key = (route.id.clone(), fingerprint(&group_labels));
-            let group = {
-                let mut groups = self.groups();
-                match groups.get(&key) {
-                    Some(g) => Arc::clone(g),
-                    None => {
-                        let g = Arc::new(Group::new(route, group_labels));
-                        groups.insert(key, Arc::clone(&g));
-                        tokio::spawn(Arc::clone(&g).run(Arc::downgrade(self)));
-                        g
-                    }
+            // The alert goes in under the groups' lock, so maintenance never
+            // drops a group between its creation and its first alert.
+            let mut groups = self.groups();
+            let group = match groups.get(&key) {
+                Some(g) => Arc::clone(g),
+                None => {
+                    let g = Arc::new(Group::new(route, group_labels));
+                    groups.insert(key, Arc::clone(&g));
+                    tokio::spawn(Arc::clone(&g).run(Arc::downgrade(self)));
+                    g
                 }
             };
             group.insert(alert.clone(), now);
