@@ -1,5 +1,6 @@
 //! The alert manager end to end in-process: grouping and `group_wait`,
 //! deduplication, resolution with and without `send_resolved`, silences,
+//! mute and active time intervals on a route,
 //! inhibition, retries with backoff, and a restart that does not notify
 //! again what the notification log says was sent.
 
@@ -304,4 +305,53 @@ async fn a_restart_does_not_notify_again() {
     m.put_alerts(vec![firing()], now());
     settle(600).await;
     assert!(sent.lock().unwrap().is_empty(), "{:?}", summary(&sent));
+}
+
+/// A policy whose only route is muted by `mute` (or only active in
+/// `active`): time intervals by name, as an Alertmanager file declares them.
+fn timed_policy(receiver: Receiver, route_extra: &str) -> Policy {
+    let config = watchpost_amconfig::Config::load(&format!(
+        "route:\n  receiver: {0}\n  group_by: [alertname]\n  group_wait: 100ms\n  group_interval: 300ms\n  routes:\n    - matchers: [team=\"mail\"]\n{route_extra}\nreceivers:\n  - name: {0}\ntime_intervals:\n  - name: always\n    time_intervals:\n      - weekdays: ['sunday:saturday']\n  - name: long-ago\n    time_intervals:\n      - years: ['2000']\n",
+        receiver.name
+    ))
+    .unwrap();
+    let mut p = Policy::empty("http://watchpost:9090");
+    p.root = watchpost_amconfig::Route::new(&config.route);
+    p.time_intervals = config
+        .time_intervals
+        .iter()
+        .map(|t| (t.name.clone(), t.time_intervals.clone()))
+        .collect();
+    p.receivers.insert(receiver.name.clone(), receiver);
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_intervals_mute_their_routes_only() {
+    for (extra, muted) in [
+        ("      mute_time_intervals: [always]", true),
+        ("      active_time_intervals: [long-ago]", true),
+        ("      active_time_intervals: [always]", false),
+        ("      mute_time_intervals: [long-ago]", false),
+    ] {
+        let (r, sent) = receiver("team", false, vec![]);
+        let m = AlertManager::open(timed_policy(r, extra), None).unwrap();
+        let t = now();
+        m.put_alerts(
+            vec![
+                alert(&[("alertname", "Mail"), ("team", "mail")], t, 60_000),
+                alert(&[("alertname", "Other")], t, 60_000),
+            ],
+            t,
+        );
+        settle(400).await;
+        let mut got: Vec<String> = summary(&sent).into_iter().flat_map(|(_, a)| a).collect();
+        got.sort();
+        let want: Vec<String> = if muted {
+            vec!["Other/:firing".into()]
+        } else {
+            vec!["Mail/:firing".into(), "Other/:firing".into()]
+        };
+        assert_eq!(got, want, "{extra}");
+    }
 }
