@@ -147,6 +147,26 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// Default request timeout of the stock notifiers, in seconds.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
+
+/// A JSON `POST` of `body` to `url` as every stock notifier makes it:
+/// `timeout_seconds` (default [`DEFAULT_TIMEOUT_SECONDS`]), answers up to
+/// 64 KiB, and the credentials of `http`.
+pub fn json_post(
+    url: &str,
+    body: Vec<u8>,
+    timeout_seconds: Option<u64>,
+    http: &HttpConfig,
+) -> Result<Request, Error> {
+    let request = Request::post(url, "application/json", body)
+        .timeout(std::time::Duration::from_secs(
+            timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS),
+        ))
+        .max_body(64 * 1024);
+    http.apply(request)
+}
+
 /// [`send_retrying`] with only 429, 5xx and transport failures retryable.
 pub fn send(request: Request, to: &str) -> Result<Response, Error> {
     send_retrying(request, to, &[])

@@ -7,7 +7,7 @@
 
 use super::alert::LabelSet;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 /// How long expired silences are kept (Alertmanager's `--data.retention`).
@@ -117,11 +117,20 @@ impl Silence {
         }
     }
 
-    /// Whether every matcher matches `labels`.
-    pub fn matches(&self, labels: &LabelSet) -> bool {
-        self.matchers.iter().all(|m| {
+    /// Its matchers' regular expressions, compiled (`None` for equality
+    /// matchers and for a pattern that does not compile).
+    fn compile(&self) -> Vec<Option<regex::Regex>> {
+        self.matchers
+            .iter()
+            .map(|m| if m.is_regex { m.regex().ok() } else { None })
+            .collect()
+    }
+
+    /// Whether every matcher matches `labels`, `regexes` being
+    /// [`Silence::compile`]'s.
+    fn matches(&self, labels: &LabelSet, regexes: &[Option<regex::Regex>]) -> bool {
+        self.matchers.iter().zip(regexes).all(|(m, regex)| {
             let value = labels.get(&m.name).map_or("", String::as_str);
-            let regex = if m.is_regex { m.regex().ok() } else { None };
             if m.is_regex && regex.is_none() {
                 return false;
             }
@@ -173,6 +182,8 @@ pub enum SilenceError {
 pub struct Silences {
     path: Option<PathBuf>,
     by_id: BTreeMap<String, Silence>,
+    /// Each silence's compiled regexes, so matching compiles nothing.
+    regexes: HashMap<String, Vec<Option<regex::Regex>>>,
 }
 
 impl Silences {
@@ -188,7 +199,21 @@ impl Silences {
             }
             _ => BTreeMap::new(),
         };
-        Ok(Silences { path, by_id })
+        let regexes = by_id
+            .iter()
+            .map(|(id, s): (&String, &Silence)| (id.clone(), s.compile()))
+            .collect();
+        Ok(Silences {
+            path,
+            by_id,
+            regexes,
+        })
+    }
+
+    /// Stores `silence` (and its compiled regexes) under its id.
+    fn insert(&mut self, silence: Silence) {
+        self.regexes.insert(silence.id.clone(), silence.compile());
+        self.by_id.insert(silence.id.clone(), silence);
     }
 
     fn save(&self) -> Result<(), SilenceError> {
@@ -222,9 +247,10 @@ impl Silences {
         {
             silence.updated_at = now;
             silence.validate().map_err(SilenceError::Invalid)?;
-            self.by_id.insert(silence.id.clone(), silence.clone());
+            let id = silence.id.clone();
+            self.insert(silence);
             self.save()?;
-            return Ok(silence.id);
+            return Ok(id);
         }
         silence.id = uuid::Uuid::new_v4().to_string();
         silence.starts_at = silence.starts_at.max(now);
@@ -235,9 +261,10 @@ impl Silences {
         {
             self.expire_in_memory(&prev.id, now)?;
         }
-        self.by_id.insert(silence.id.clone(), silence.clone());
+        let id = silence.id.clone();
+        self.insert(silence);
         self.save()?;
-        Ok(silence.id)
+        Ok(id)
     }
 
     fn expire_in_memory(&mut self, id: &str, now: i64) -> Result<(), SilenceError> {
@@ -264,7 +291,13 @@ impl Silences {
     pub fn muting(&self, labels: &LabelSet, now: i64) -> Vec<String> {
         self.by_id
             .values()
-            .filter(|s| s.state(now) == SilenceState::Active && s.matches(labels))
+            .filter(|s| {
+                s.state(now) == SilenceState::Active
+                    && self
+                        .regexes
+                        .get(&s.id)
+                        .is_some_and(|r| s.matches(labels, r))
+            })
             .map(|s| s.id.clone())
             .collect()
     }
@@ -273,6 +306,8 @@ impl Silences {
     pub fn gc(&mut self, now: i64) -> Result<usize, SilenceError> {
         let before = self.by_id.len();
         self.by_id.retain(|_, s| s.ends_at + RETENTION_MS > now);
+        let by_id = &self.by_id;
+        self.regexes.retain(|id, _| by_id.contains_key(id));
         let dropped = before - self.by_id.len();
         if dropped > 0 {
             self.save()?;

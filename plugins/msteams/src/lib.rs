@@ -15,8 +15,6 @@ use common::HttpConfig;
 use payload::MessageCard;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::time::Duration;
-use watchpost_sdk::http::Request;
 use watchpost_sdk::{Error, Notification, Notifier};
 
 /// One `msteams_configs` entry (Alertmanager's keys), from the notification
@@ -64,10 +62,8 @@ impl Notifier for Teams {
             })?;
         let to = common::destination(url)?;
         let body = serde_json::to_vec(&MessageCard::new(&s, n))?;
-        let request = Request::post(url, "application/json", body)
-            .timeout(Duration::from_secs(s.timeout_seconds.unwrap_or(10)))
-            .max_body(64 * 1024);
-        common::send(s.http_config.apply(request)?, to)?;
+        let request = common::json_post(url, body, s.timeout_seconds, &s.http_config)?;
+        common::send(request, to)?;
         Ok(())
     }
 }

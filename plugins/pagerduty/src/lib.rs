@@ -19,8 +19,6 @@ use payload::{EventV1, EventV2, Image, Link};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::time::Duration;
-use watchpost_sdk::http::Request;
 use watchpost_sdk::{Error, Notification, Notifier};
 
 /// `global.pagerduty_url`, the Events API v2 endpoint.
@@ -95,12 +93,10 @@ impl Notifier for PagerDuty {
         let s: Settings = common::settings(&self.config, &n.integration)?;
         let (body, url, v1) = s.event(n)?;
         let to = common::destination(&url)?;
-        let request = Request::post(&url, "application/json", body)
-            .timeout(Duration::from_secs(s.timeout_seconds.unwrap_or(10)))
-            .max_body(64 * 1024);
+        let request = common::json_post(&url, body, s.timeout_seconds, &s.http_config)?;
         // v1 answers 403 when it rate-limits.
         let retry_also: &[u16] = if v1 { &[403] } else { &[] };
-        common::send_retrying(s.http_config.apply(request)?, to, retry_also)?;
+        common::send_retrying(request, to, retry_also)?;
         Ok(())
     }
 }

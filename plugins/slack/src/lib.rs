@@ -17,8 +17,6 @@ use common::HttpConfig;
 use payload::{Action, Field, Message};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::time::Duration;
-use watchpost_sdk::http::Request;
 use watchpost_sdk::{Error, Notification, Notifier};
 
 /// One `slack_configs` entry (Alertmanager's keys), from the notification
@@ -85,10 +83,8 @@ impl Notifier for Slack {
             })?;
         let to = common::destination(url)?;
         let body = serde_json::to_vec(&Message::new(&s, n))?;
-        let request = Request::post(url, "application/json", body)
-            .timeout(Duration::from_secs(s.timeout_seconds.unwrap_or(10)))
-            .max_body(64 * 1024);
-        let response = common::send(s.http_config.apply(request)?, to)?;
+        let request = common::json_post(url, body, s.timeout_seconds, &s.http_config)?;
+        let response = common::send(request, to)?;
         api_answer(&response.text(), to)
     }
 }

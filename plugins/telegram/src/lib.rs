@@ -15,8 +15,6 @@ pub mod payload;
 use common::HttpConfig;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::time::Duration;
-use watchpost_sdk::http::Request;
 use watchpost_sdk::{Error, Notification, Notifier};
 
 /// `global.telegram_api_url`.
@@ -91,10 +89,8 @@ impl Notifier for Telegram {
         let to = common::destination(api_url)?;
         let url = format!("{}/bot{token}/sendMessage", api_url.trim_end_matches('/'));
         let body = serde_json::to_vec(&payload::send_message(&s, n, &chat))?;
-        let request = Request::post(&url, "application/json", body)
-            .timeout(Duration::from_secs(s.timeout_seconds.unwrap_or(10)))
-            .max_body(64 * 1024);
-        let response = common::send(s.http_config.apply(request)?, to)?;
+        let request = common::json_post(&url, body, s.timeout_seconds, &s.http_config)?;
+        let response = common::send(request, to)?;
         api_answer(&response.text(), to)
     }
 }
