@@ -85,160 +85,176 @@ fn lines(n: usize) -> Vec<String> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let mut rows: Vec<(String, String)> = Vec::new();
+    // `BENCH_ONLY=parser` (or `start`, `call`) runs one part, e.g. under a profiler.
+    let only = std::env::var("BENCH_ONLY").ok();
+    let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
 
     // 1. Cold start.
-    let mut cold = Vec::new();
-    let mut warm = Vec::new();
-    for _ in 0..5 {
-        let cache = tempfile::tempdir().unwrap();
-        let state = tempfile::tempdir().unwrap();
-        cold.push(
-            start_quickstart(cache.path(), state.path())
-                .await
-                .as_secs_f64()
-                * 1e3,
-        );
-        warm.push(
-            start_quickstart(cache.path(), state.path())
-                .await
-                .as_secs_f64()
-                * 1e3,
-        );
+    if runs("start") {
+        let mut cold = Vec::new();
+        let mut warm = Vec::new();
+        for _ in 0..5 {
+            let cache = tempfile::tempdir().unwrap();
+            let state = tempfile::tempdir().unwrap();
+            cold.push(
+                start_quickstart(cache.path(), state.path())
+                    .await
+                    .as_secs_f64()
+                    * 1e3,
+            );
+            warm.push(
+                start_quickstart(cache.path(), state.path())
+                    .await
+                    .as_secs_f64()
+                    * 1e3,
+            );
+        }
+        let (cold, warm) = (median(cold), median(warm));
+        rows.push((
+            "quickstart start, no cache (ms)".into(),
+            format!("{cold:.1}"),
+        ));
+        rows.push((
+            "quickstart start, warm cache (ms)".into(),
+            format!("{warm:.1}"),
+        ));
+        rows.push((
+            "  ratio no-cache / cache".into(),
+            format!("{:.1}x", cold / warm),
+        ));
     }
-    let (cold, warm) = (median(cold), median(warm));
-    rows.push((
-        "quickstart start, no cache (ms)".into(),
-        format!("{cold:.1}"),
-    ));
-    rows.push((
-        "quickstart start, warm cache (ms)".into(),
-        format!("{warm:.1}"),
-    ));
-    rows.push((
-        "  ratio no-cache / cache".into(),
-        format!("{:.1}x", cold / warm),
-    ));
 
-    // 2. Empty call.
     let runtime = Runtime::new(None).unwrap();
     let state = tempfile::tempdir().unwrap();
-    let empty = runtime
-        .load(
-            Arc::new(spec(
-                "empty",
-                PluginKind::Exporter,
-                wasm("watchpost_test_misbehave"),
-                r#"{"mode":"empty"}"#,
-            )),
-            state.path(),
-        )
-        .unwrap();
-    let empty = Arc::new(empty);
-    let handle = PluginHandle::new(empty.clone(), Arc::new(SelfMetrics::new()));
-    let target = watchpost::scheduler::targets(&handle).remove(0);
-    let mut instance = empty.instantiate().await.unwrap();
-    const CALLS: u32 = 20_000;
-    for _ in 0..1000 {
-        instance
-            .invoke(Call::Collect(target.clone()), Duration::from_secs(5))
-            .await
+
+    // 2. Empty call.
+    if runs("call") {
+        let empty = runtime
+            .load(
+                Arc::new(spec(
+                    "empty",
+                    PluginKind::Exporter,
+                    wasm("watchpost_test_misbehave"),
+                    r#"{"mode":"empty"}"#,
+                )),
+                state.path(),
+            )
             .unwrap();
+        let empty = Arc::new(empty);
+        let handle = PluginHandle::new(empty.clone(), Arc::new(SelfMetrics::new()));
+        let target = watchpost::scheduler::targets(&handle).remove(0);
+        let mut instance = empty.instantiate().await.unwrap();
+        let calls: u32 = std::env::var("BENCH_CALLS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20_000);
+        for _ in 0..1000 {
+            instance
+                .invoke(Call::Collect(target.clone()), Duration::from_secs(5))
+                .await
+                .unwrap();
+        }
+        let t = Instant::now();
+        for _ in 0..calls {
+            instance
+                .invoke(Call::Collect(target.clone()), Duration::from_secs(5))
+                .await
+                .unwrap();
+        }
+        let raw = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
+        let t = Instant::now();
+        for _ in 0..calls {
+            handle.collect(target.clone()).await.unwrap();
+        }
+        let supervised = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
+        rows.push(("empty call, instance (us)".into(), format!("{raw:.2}")));
+        rows.push((
+            "empty call, supervised (us)".into(),
+            format!("{supervised:.2}"),
+        ));
     }
-    let t = Instant::now();
-    for _ in 0..CALLS {
-        instance
-            .invoke(Call::Collect(target.clone()), Duration::from_secs(5))
-            .await
-            .unwrap();
-    }
-    let raw = t.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS);
-    let t = Instant::now();
-    for _ in 0..CALLS {
-        handle.collect(target.clone()).await.unwrap();
-    }
-    let supervised = t.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS);
-    rows.push(("empty call, instance (us)".into(), format!("{raw:.2}")));
-    rows.push((
-        "empty call, supervised (us)".into(),
-        format!("{supervised:.2}"),
-    ));
 
     // 3. Parser batch: Wasm vs native.
-    let batch_lines = lines(1000);
-    let meta = SourceMeta {
-        source: "bench".into(),
-        origin: "bench".into(),
-        labels: vec![],
-    };
-    let batch: LineBatch = watchpost::runtime::parsed::batch_from_lines(
-        meta,
-        batch_lines.iter().map(|l| l.as_bytes()),
-    );
-    let parser = runtime
-        .load(
-            Arc::new(spec(
-                "kv",
-                PluginKind::Parser,
-                wasm("example_kv_parser"),
-                "{}",
-            )),
-            state.path(),
-        )
-        .unwrap();
-    let mut parser_instance = parser.instantiate().await.unwrap();
-    let refs: Vec<&str> = batch_lines.iter().map(String::as_str).collect();
-    let native_batch = watchpost_sdk::parser::line_batch(
-        watchpost_sdk::SourceMeta {
+    if runs("parser") {
+        let batch_lines = lines(1000);
+        let meta = SourceMeta {
             source: "bench".into(),
             origin: "bench".into(),
             labels: vec![],
-        },
-        &refs,
-    );
-    let mut native: example_kv_parser::KvParser =
-        <example_kv_parser::KvParser as watchpost_sdk::Parser>::new(
-            serde_json::from_str("{}").unwrap(),
-        )
-        .unwrap();
-    const ROUNDS: usize = 200;
-    let mut wasm_times = Vec::new();
-    let mut wasm_decode_times = Vec::new();
-    let mut native_times = Vec::new();
-    for round in 0..ROUNDS + 20 {
-        let t = Instant::now();
-        let out = parser_instance
-            .invoke(Call::Parse(batch.clone()), Duration::from_secs(5))
-            .await
-            .unwrap();
-        let wasm_t = t.elapsed();
-        let watchpost::runtime::Reply::Parse(Ok(out)) = out else {
-            panic!("parse failed")
         };
-        let records = watchpost::runtime::parsed::decode(&batch, &out).unwrap();
-        let wasm_decode_t = t.elapsed();
-        assert_eq!(records.len(), 1000);
-        let t = Instant::now();
-        let native_out = watchpost_sdk::parser::parse_batch(&mut native, &native_batch);
-        let native_t = t.elapsed();
-        assert_eq!(native_out.records.len(), 1000);
-        if round >= 20 {
-            wasm_times.push(wasm_t.as_secs_f64() * 1e9 / 1000.0);
-            wasm_decode_times.push(wasm_decode_t.as_secs_f64() * 1e9 / 1000.0);
-            native_times.push(native_t.as_secs_f64() * 1e9 / 1000.0);
+        let batch: LineBatch = watchpost::runtime::parsed::batch_from_lines(
+            meta,
+            batch_lines.iter().map(|l| l.as_bytes()),
+        );
+        let parser = runtime
+            .load(
+                Arc::new(spec(
+                    "kv",
+                    PluginKind::Parser,
+                    wasm("example_kv_parser"),
+                    "{}",
+                )),
+                state.path(),
+            )
+            .unwrap();
+        let mut parser_instance = parser.instantiate().await.unwrap();
+        let refs: Vec<&str> = batch_lines.iter().map(String::as_str).collect();
+        let native_batch = watchpost_sdk::parser::line_batch(
+            watchpost_sdk::SourceMeta {
+                source: "bench".into(),
+                origin: "bench".into(),
+                labels: vec![],
+            },
+            &refs,
+        );
+        let mut native: example_kv_parser::KvParser =
+            <example_kv_parser::KvParser as watchpost_sdk::Parser>::new(
+                serde_json::from_str("{}").unwrap(),
+            )
+            .unwrap();
+        let rounds: usize = std::env::var("BENCH_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(200);
+        let mut wasm_times = Vec::new();
+        let mut wasm_decode_times = Vec::new();
+        let mut native_times = Vec::new();
+        for round in 0..rounds + 20 {
+            let t = Instant::now();
+            let out = parser_instance
+                .invoke(Call::Parse(batch.clone()), Duration::from_secs(5))
+                .await
+                .unwrap();
+            let wasm_t = t.elapsed();
+            let watchpost::runtime::Reply::Parse(Ok(out)) = out else {
+                panic!("parse failed")
+            };
+            let records = watchpost::runtime::parsed::decode(&batch, &out).unwrap();
+            let wasm_decode_t = t.elapsed();
+            assert_eq!(records.len(), 1000);
+            let t = Instant::now();
+            let native_out = watchpost_sdk::parser::parse_batch(&mut native, &native_batch);
+            let native_t = t.elapsed();
+            assert_eq!(native_out.records.len(), 1000);
+            if round >= 20 {
+                wasm_times.push(wasm_t.as_secs_f64() * 1e9 / 1000.0);
+                wasm_decode_times.push(wasm_decode_t.as_secs_f64() * 1e9 / 1000.0);
+                native_times.push(native_t.as_secs_f64() * 1e9 / 1000.0);
+            }
         }
+        let (w, wd, n) = (
+            median(wasm_times),
+            median(wasm_decode_times),
+            median(native_times),
+        );
+        rows.push(("parser, native (ns/line)".into(), format!("{n:.0}")));
+        rows.push(("parser, Wasm call (ns/line)".into(), format!("{w:.0}")));
+        rows.push(("  ratio Wasm / native".into(), format!("{:.2}x", w / n)));
+        rows.push((
+            "parser, Wasm call + host decode (ns/line)".into(),
+            format!("{wd:.0}"),
+        ));
     }
-    let (w, wd, n) = (
-        median(wasm_times),
-        median(wasm_decode_times),
-        median(native_times),
-    );
-    rows.push(("parser, native (ns/line)".into(), format!("{n:.0}")));
-    rows.push(("parser, Wasm call (ns/line)".into(), format!("{w:.0}")));
-    rows.push(("  ratio Wasm / native".into(), format!("{:.2}x", w / n)));
-    rows.push((
-        "parser, Wasm call + host decode (ns/line)".into(),
-        format!("{wd:.0}"),
-    ));
 
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     println!("\n{:width$}  value", "measure");

@@ -18,6 +18,11 @@ pub fn new_engine() -> anyhow::Result<Engine> {
         .wasm_component_model(true)
         .epoch_interruption(true)
         .cranelift_opt_level(OptLevel::Speed);
+    // `WATCHPOST_WASM_PERFMAP=1` names guest functions for `perf` (writes
+    // /tmp/perf-<pid>.map): how plugin authors profile their plugins.
+    if std::env::var_os("WATCHPOST_WASM_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Ok(Engine::new(&config)?)
 }
 
