@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the end-to-end tests run beside Watchpost when they
 # are missing: servers from Debian's packages (needs root or sudo) and the
-# OpenTelemetry Python SDK and aiosmtpd (the email plugin's SMTP peer) from
-# PyPI.
+# OpenTelemetry Python SDK, aiosmtpd (the email plugin's SMTP peer) and
+# python-logging-loki (a real Loki push client) from PyPI.
 set -euo pipefail
 packages=(prometheus prometheus-alertmanager prometheus-node-exporter victoria-metrics)
 need=()
@@ -15,5 +15,5 @@ if [ ${#need[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-python3 -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, aiosmtpd" 2>/dev/null \
-    || python3 -m pip install -q opentelemetry-sdk opentelemetry-exporter-otlp-proto-http aiosmtpd
+python3 -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, aiosmtpd, logging_loki" 2>/dev/null \
+    || python3 -m pip install -q opentelemetry-sdk opentelemetry-exporter-otlp-proto-http aiosmtpd python-logging-loki

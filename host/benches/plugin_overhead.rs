@@ -145,9 +145,9 @@ async fn main() {
         let target = watchpost::scheduler::targets(&handle).remove(0);
         let mut instance = empty.instantiate().await.unwrap();
         let calls: u32 = std::env::var("BENCH_CALLS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(20_000);
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(20_000);
         for _ in 0..1000 {
             instance
                 .invoke(Call::Collect(target.clone()), Duration::from_secs(5))

@@ -81,6 +81,8 @@ pub struct App {
     pub rules: Arc<crate::rules::RuleSink>,
     /// The alert manager (routing, silences, notifications).
     pub alerting: Arc<crate::alerting::AlertManager>,
+    /// The log store.
+    pub logs: crate::storage::logs::LogStore,
     ready: AtomicBool,
     last_reload: std::sync::Mutex<Option<ReloadStatus>>,
     /// The configuration fixed at start.
@@ -153,6 +155,13 @@ impl App {
             Some(&manifest.storage.data_dir.join("alerting")),
         )
         .map_err(|e| anyhow::anyhow!("cannot open the alert manager's state: {e}"))?;
+        let mut log_config =
+            crate::storage::logs::LogStoreConfig::new(manifest.storage.data_dir.join("logs"));
+        log_config.retention = manifest.storage.retention;
+        let logs =
+            tokio::task::spawn_blocking(move || crate::storage::logs::LogStore::open(log_config))
+                .await?
+                .map_err(|e| anyhow::anyhow!("cannot open the log store: {e}"))?;
         let to_manager = Arc::downgrade(&alerting);
         rules.set_notifier(
             Arc::new(move |alerts| {
@@ -173,6 +182,7 @@ impl App {
             exporters,
             rules,
             alerting,
+            logs,
             ready: AtomicBool::new(false),
             last_reload: std::sync::Mutex::new(None),
             startup,

@@ -18,6 +18,7 @@ pub mod app;
 pub mod cli;
 pub mod forward;
 pub mod ingest;
+pub mod log_query;
 pub mod manifest;
 pub mod query;
 pub mod relabel;

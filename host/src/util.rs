@@ -14,6 +14,12 @@ pub fn rfc3339_ms(ms: i64) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
+/// RFC 3339 (UTC, nanoseconds) for a Unix-ns timestamp.
+pub fn rfc3339_nanos(ns: i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns.max(0) as u64);
+    humantime::format_rfc3339_nanos(t).to_string()
+}
+
 /// `text` on one line: every run of whitespace becomes one space (for error
 /// messages that must fit a `file:line:col: message` line).
 pub fn one_line(text: &str) -> String {

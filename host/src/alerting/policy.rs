@@ -146,8 +146,9 @@ impl Policy {
 
     /// An integration's settings with every string holding a template
     /// expanded for this notification (Alertmanager's `ExecuteTextString`
-    /// on the templated fields); a failing template leaves the text as is
-    /// and is logged.
+    /// on the templated fields, `ExecuteHTMLString` on the one
+    /// `html_field` names); a failing template leaves the text as is and
+    /// is logged.
     pub fn expand_settings(
         &self,
         settings: &serde_json::Value,
@@ -166,22 +167,48 @@ impl Policy {
             &self.external_url,
         )
         .to_value();
-        let mut out = settings.clone();
-        expand_strings(&mut out, &mut |text: &str| {
+        let expand = |text: &str, html: bool| {
             let mut t = self.templates.clone();
-            match t
-                .parse_named("__text", text)
-                .and_then(|t| t.execute_template("__text", &data))
-            {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(receiver, error = %e, "notification template failed");
-                    text.to_string()
+            let rendered = t.parse_named("__text", text).and_then(|t| {
+                if html {
+                    t.execute_template_html("__text", &data)
+                } else {
+                    t.execute_template("__text", &data)
+                }
+            });
+            rendered.unwrap_or_else(|e| {
+                tracing::warn!(receiver, error = %e, "notification template failed");
+                text.to_string()
+            })
+        };
+        let html_key = html_field(settings);
+        let mut out = settings.clone();
+        match out.as_object_mut() {
+            Some(map) => {
+                for (key, value) in map.iter_mut() {
+                    let html = html_key == Some(key.as_str());
+                    expand_strings(value, &mut |text| expand(text, html));
                 }
             }
-        });
+            None => expand_strings(&mut out, &mut |text| expand(text, false)),
+        }
         out
     }
+}
+
+/// The setting Alertmanager 0.25 renders with `html/template`: an email's
+/// `html`, a Telegram `message` when `parse_mode` is `HTML`, a Pushover
+/// `message` when `html` is true. The settings do not carry their
+/// integration type, so it goes by fields only that type has: a string
+/// `html` (email), `parse_mode` (Telegram), a boolean `html` (Pushover).
+fn html_field(settings: &serde_json::Value) -> Option<&'static str> {
+    let html = settings.get("html");
+    if html.is_some_and(serde_json::Value::is_string) {
+        return Some("html");
+    }
+    let telegram_html = settings.get("parse_mode").and_then(|m| m.as_str()) == Some("HTML");
+    let pushover_html = html.and_then(|h| h.as_bool()) == Some(true);
+    (telegram_html || pushover_html).then_some("message")
 }
 
 fn expand_strings(v: &mut serde_json::Value, f: &mut dyn FnMut(&str) -> String) {

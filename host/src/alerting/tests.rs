@@ -355,3 +355,69 @@ async fn time_intervals_mute_their_routes_only() {
         assert_eq!(got, want, "{extra}");
     }
 }
+
+/// Alertmanager renders an email's `html`, a Telegram `message` in HTML
+/// parse mode and a Pushover `message` with `html: true` through
+/// `html/template`; every other field stays `text/template`.
+#[test]
+fn html_notification_fields_are_escaped() {
+    let p = Policy::empty("http://am.example");
+    let now = now();
+    let team = r#"<b>&"'"#;
+    let firing = (
+        alert(&[("alertname", "A"), ("team", team)], now, 60_000),
+        None,
+    );
+    let alerts = [&firing];
+    let group = labels(&[("team", team)]);
+    let expand =
+        |settings: serde_json::Value| p.expand_settings(&settings, "team x", &group, &alerts, now);
+    let escaped = "&lt;b&gt;&amp;&#34;&#39;";
+
+    let email = expand(serde_json::json!({
+        "to": "ops@example.org",
+        "html": "<p title=\"{{ .CommonLabels.team }}\">{{ .CommonLabels.team }}</p>",
+        "text": "{{ .CommonLabels.team }}",
+        "headers": {"Subject": "{{ .CommonLabels.team }}"},
+    }));
+    assert_eq!(
+        email["html"],
+        format!("<p title=\"{escaped}\">{escaped}</p>")
+    );
+    assert_eq!(email["text"], team);
+    assert_eq!(email["headers"]["Subject"], team);
+
+    let default_email = expand(serde_json::json!({
+        "to": "ops@example.org",
+        "html": r#"{{ template "email.default.html" . }}"#,
+    }));
+    let html = default_email["html"].as_str().unwrap();
+    assert!(html.contains(&format!("team = {escaped}<br")), "{html}");
+    assert!(html.contains(
+        r#"<a href="http://am.example/#/alerts?receiver=team&#43;x" class="btn-primary""#
+    ));
+    assert!(!html.contains(team));
+
+    let telegram = |mode: &str| {
+        expand(serde_json::json!({
+            "chat_id": 1,
+            "parse_mode": mode,
+            "message": "<b>{{ .CommonLabels.team }}</b>",
+        }))["message"]
+            .clone()
+    };
+    assert_eq!(telegram("HTML"), format!("<b>{escaped}</b>"));
+    assert_eq!(telegram("MarkdownV2"), format!("<b>{team}</b>"));
+    assert_eq!(telegram(""), format!("<b>{team}</b>"));
+
+    let pushover = |html: bool| {
+        expand(serde_json::json!({
+            "html": html,
+            "title": "{{ .CommonLabels.team }}",
+            "message": "{{ .CommonLabels.team }}",
+        }))
+    };
+    assert_eq!(pushover(true)["message"], escaped);
+    assert_eq!(pushover(true)["title"], team);
+    assert_eq!(pushover(false)["message"], team);
+}

@@ -2,11 +2,12 @@
 //! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`, and
 //! `/api/v0/raw` (raw stored samples), `POST /api/v1/write` (remote write),
 //! `POST /v1/metrics` (OTLP metrics), and the Prometheus HTTP API v1
-//! (`prom/`). The Loki, Jaeger and Alertmanager APIs join this router as
-//! their capabilities land.
+//! (`prom/`), Alertmanager's API v2 (`am/`) and Loki's (`loki/`). Jaeger's
+//! joins as traces land.
 
 mod am;
 mod health;
+mod loki;
 mod otlp;
 mod prom;
 mod raw;
@@ -49,6 +50,7 @@ pub fn router(app: Arc<App>) -> Router {
                 crate::ingest::remote_write::MAX_COMPRESSED + 1,
             )),
         )
+        .merge(loki::router())
         .merge(prom::router())
         .merge(am::router())
         .with_state(app)
@@ -82,7 +84,11 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        with_alerting(app.telemetry.encode(), &app.alerting.metrics().encode()),
+        with_alerting(app.telemetry.encode(), &{
+            let mut more = app.alerting.metrics().encode();
+            app.logs.encode_metrics(&mut more);
+            more
+        }),
     )
 }
 

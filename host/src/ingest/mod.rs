@@ -1,7 +1,9 @@
 //! Everything that turns outside data into stored samples: exporter
-//! collections, the Prometheus remote-write receiver and OTLP metrics.
+//! collections, the Prometheus remote-write receiver and OTLP metrics —
+//! and outside log lines into the log store (Loki's push API).
 
 mod exporter;
+pub mod loki_push;
 pub mod otlp_metrics;
 mod pipeline;
 pub mod prompb;

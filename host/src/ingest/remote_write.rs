@@ -35,13 +35,22 @@ pub struct WriteResponse {
 }
 
 impl WriteResponse {
-    fn error(status: u16, body: String) -> Self {
+    /// A failure with `status`.
+    pub fn error(status: u16, body: String) -> Self {
         WriteResponse { status, body }
     }
 }
 
 /// Decodes a snappy-compressed `WriteRequest`.
 pub fn decode(body: &[u8]) -> Result<WriteRequest, WriteResponse> {
+    let raw = decompress_snappy(body)?;
+    WriteRequest::decode(raw.as_slice())
+        .map_err(|e| WriteResponse::error(400, format!("protobuf: {e}")))
+}
+
+/// Snappy (block format) decompression within the size limits, as remote
+/// write and Loki's push protocol use it.
+pub fn decompress_snappy(body: &[u8]) -> Result<Vec<u8>, WriteResponse> {
     if body.len() > MAX_COMPRESSED {
         return Err(WriteResponse::error(
             413,
@@ -59,11 +68,9 @@ pub fn decode(body: &[u8]) -> Result<WriteRequest, WriteResponse> {
             format!("decompressed body of {len} bytes exceeds the limit of {MAX_DECOMPRESSED}"),
         ));
     }
-    let raw = snap::raw::Decoder::new()
+    snap::raw::Decoder::new()
         .decompress_vec(body)
-        .map_err(|e| WriteResponse::error(400, format!("snappy: {e}")))?;
-    WriteRequest::decode(raw.as_slice())
-        .map_err(|e| WriteResponse::error(400, format!("protobuf: {e}")))
+        .map_err(|e| WriteResponse::error(400, format!("snappy: {e}")))
 }
 
 /// Stores `request` through `pipeline` (blocking: call it off the async
@@ -130,24 +137,36 @@ pub fn store(pipeline: &Pipeline, telemetry: &SelfMetrics, request: WriteRequest
         };
         problems.push(format!("{labels} @{t}: {what}"));
     }
-    if problems.is_empty() {
-        return WriteResponse {
-            status: 204,
-            body: String::new(),
-        };
+    WriteResponse::partial(
+        format!(
+            "stored {} samples; {} problems:",
+            outcome.appended,
+            problems.len()
+        ),
+        &problems,
+    )
+}
+
+impl WriteResponse {
+    /// 204 when there are no `problems`; else 400 with `summary` and the
+    /// first few problems, one per line.
+    pub fn partial(summary: String, problems: &[String]) -> WriteResponse {
+        if problems.is_empty() {
+            return WriteResponse {
+                status: 204,
+                body: String::new(),
+            };
+        }
+        let mut body = summary;
+        body.push('\n');
+        for p in problems.iter().take(MAX_LISTED) {
+            let _ = writeln!(body, "{p}");
+        }
+        if problems.len() > MAX_LISTED {
+            let _ = writeln!(body, "... and {} more", problems.len() - MAX_LISTED);
+        }
+        WriteResponse::error(400, body)
     }
-    let mut body = format!(
-        "stored {} samples; {} problems:\n",
-        outcome.appended,
-        problems.len()
-    );
-    for p in problems.iter().take(MAX_LISTED) {
-        let _ = writeln!(body, "{p}");
-    }
-    if problems.len() > MAX_LISTED {
-        let _ = writeln!(body, "... and {} more", problems.len() - MAX_LISTED);
-    }
-    WriteResponse::error(400, body)
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! `reReplaceAll`, `stringSlice`, and 0.26's `trimSpace`), its template data
 //! ([`Data`], whose `KV` maps have `SortedPairs`, `Names`, `Values` and
 //! `Remove`, and whose `Alerts` have `Firing` and `Resolved`), and its
-//! default templates (`slack.default.title`, …) parsed as Alertmanager
-//! parses them, with `missingkey=zero`.
+//! default templates (`slack.default.title`, …, `email.default.html`)
+//! parsed as Alertmanager parses them, with `missingkey=zero`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,6 +21,10 @@ use super::value::{Object, Value};
 
 /// Alertmanager 0.25's `template/default.tmpl`, with its licence header.
 pub const DEFAULT_TEMPLATE: &str = include_str!("alertmanager_default.tmpl");
+
+/// Alertmanager 0.25's `template/email.tmpl` (`email.default.subject`,
+/// `email.default.html`), with its licence header.
+pub const EMAIL_TEMPLATE: &str = include_str!("alertmanager_email.tmpl");
 
 /// Alertmanager's `DefaultFuncs`.
 pub fn functions() -> FuncMap {
@@ -51,8 +55,23 @@ pub fn template() -> Result<Template> {
     let mut t = Template::new("")
         .with_funcs(&functions())
         .with_missing_key(MissingKey::Zero);
+    // Alertmanager parses both files, in this order, as the body of "".
     t.parse(DEFAULT_TEMPLATE)?;
+    t.parse(EMAIL_TEMPLATE)?;
     Ok(t)
+}
+
+/// Go's `regexp.QuoteMeta`, which unlike `regex::escape` leaves `-`, `#`,
+/// `&` and `~` alone (a receiver `team-x` stays `team-x`).
+fn quote_meta(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if r"\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A set of label or annotation pairs (Go's `template.KV`).
@@ -302,7 +321,7 @@ impl Data {
             Kv(common)
         };
         Self {
-            receiver: regex::escape(receiver),
+            receiver: quote_meta(receiver),
             status: if firing { "firing" } else { "resolved" }.into(),
             group_labels,
             common_labels: common(|a| &a.labels),

@@ -84,7 +84,7 @@ fn builtins() -> FuncMap {
 }
 
 /// Go's `evalArgs`: a lone string as is, else `fmt.Sprint` of the args.
-fn eval_args(args: &[Value]) -> String {
+pub(crate) fn eval_args(args: &[Value]) -> String {
     match args {
         [Value::String(s)] => s.to_string(),
         _ => sprint(args),

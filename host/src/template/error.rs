@@ -35,6 +35,20 @@ pub enum TemplateError {
         /// What went wrong, e.g. `error calling first: ...`.
         message: String,
     },
+    /// `html/template:<location>: <message>` (`html/template: <message>`
+    /// for an unnamed template) — HTML-mode execution cannot escape the
+    /// template: malformed HTML, a misplaced `html` or `urlquery`, or
+    /// output ending inside a tag.
+    #[error(
+        "html/template:{location}{sep}{message}",
+        sep = if .location.is_empty() { " " } else { ": " }
+    )]
+    Escape {
+        /// The template's name, with `:<line>:<col>` for an action.
+        location: String,
+        /// What is wrong, e.g. `ends in a non-text context: {…}`.
+        message: String,
+    },
     /// Executing a template name the set does not have.
     #[error("template: no template {name:?} associated with template {set:?}")]
     NoTemplate {

@@ -2,7 +2,9 @@
 //! `text/template` executes — pipelines, variables and their scopes, field
 //! and method chains on maps and [`Object`](super::Object)s, `if`/`with`/
 //! `range` (with `break`/`continue`), nested `{{template}}` calls, the
-//! short-circuit `and`/`or`, and the `missingkey` option.
+//! short-circuit `and`/`or`, and the `missingkey` option. In
+//! `html/template` mode text and printing actions go through
+//! [`html`](super::html) instead.
 
 use std::fmt::Display;
 
@@ -11,6 +13,7 @@ use super::builtins;
 use super::error::TemplateError;
 use super::format::action_format;
 use super::func::FuncError;
+use super::html::Html;
 use super::set::{MissingKey, Template};
 use super::value::Value;
 
@@ -30,12 +33,14 @@ enum Flow {
 }
 
 pub(crate) struct Exec<'a> {
-    set: &'a Template,
-    parse_name: String,
+    pub(super) set: &'a Template,
+    pub(super) parse_name: String,
     tmpl: String,
     vars: Vec<(String, Value)>,
     depth: usize,
     pub out: String,
+    /// Set for `html/template` execution: where in the HTML the output is.
+    pub(super) html: Option<Html>,
 }
 
 impl<'a> Exec<'a> {
@@ -47,6 +52,7 @@ impl<'a> Exec<'a> {
             vars: Vec::new(),
             depth: 0,
             out: String::new(),
+            html: None,
         }
     }
 
@@ -78,7 +84,12 @@ impl<'a> Exec<'a> {
         result.map(|_| ())
     }
 
-    fn error(&self, pos: Pos, context: impl Display, message: impl Into<String>) -> TemplateError {
+    pub(super) fn error(
+        &self,
+        pos: Pos,
+        context: impl Display,
+        message: impl Into<String>,
+    ) -> TemplateError {
         TemplateError::Exec {
             name: self.parse_name.clone(),
             line: pos.line,
@@ -101,7 +112,11 @@ impl<'a> Exec<'a> {
 
     fn walk(&mut self, dot: &Value, node: &Node) -> R<Flow> {
         match node {
+            Node::Text(t) if self.html.is_some() => self.html_text(t)?,
             Node::Text(t) => self.out.push_str(t),
+            Node::Action(pipe) if self.html.is_some() && pipe.decl.is_empty() => {
+                self.html_action(dot, pipe)?
+            }
             Node::Action(pipe) => {
                 let v = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
@@ -292,7 +307,12 @@ impl<'a> Exec<'a> {
         })
     }
 
-    fn eval_args(&mut self, dot: &Value, args: &[Operand], last: Option<Value>) -> R<Vec<Value>> {
+    pub(super) fn eval_args(
+        &mut self,
+        dot: &Value,
+        args: &[Operand],
+        last: Option<Value>,
+    ) -> R<Vec<Value>> {
         let mut values = Vec::with_capacity(args.len() + 1);
         for a in args {
             values.push(self.eval_arg(dot, a)?);
@@ -341,7 +361,7 @@ impl<'a> Exec<'a> {
         f(&values).map_err(|e| self.call_error(cmd, name, e))
     }
 
-    fn call_error(&self, cmd: &Command, name: &str, e: FuncError) -> TemplateError {
+    pub(super) fn call_error(&self, cmd: &Command, name: &str, e: FuncError) -> TemplateError {
         match e {
             FuncError::Arity { want, got } => self.error(
                 cmd.pos,

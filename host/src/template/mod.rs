@@ -28,10 +28,15 @@
 //! what users see, so we own them and test them against `promtool` and
 //! `amtool`.
 //!
-//! Not supported: complex numbers, hex-float literals, `html/template`'s
-//! contextual escaping, custom delimiters, ranging over integers or
-//! channels. Known differences from Go: `missingkey=zero` infers the zero
-//! value from the map's values (`""` for string maps, else `<no value>`);
+//! [`Template::execute_template_html`] and [`Template::execute_text_html`]
+//! run the same templates with `html/template`'s contextual escaping, as
+//! Alertmanager renders HTML notification fields; its known differences
+//! from Go are listed in the `html` module.
+//!
+//! Not supported: complex numbers, hex-float literals, custom delimiters,
+//! ranging over integers or channels. Known differences from Go:
+//! `missingkey=zero` infers the zero value from the map's values (`""`
+//! for string maps, else `<no value>`);
 //! a literal of the wrong type reports `wrong type for value; expected
 //! string; got int` where Go says `expected string; found 1`; nested
 //! `{{template}}` calls stop at depth 100 (Go: 100000).
@@ -44,6 +49,7 @@ mod exec;
 mod format;
 mod func;
 mod gotime;
+mod html;
 mod humanize;
 mod lexer;
 mod parser;

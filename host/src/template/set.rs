@@ -10,6 +10,7 @@ use super::builtins;
 use super::error::{Result, TemplateError};
 use super::exec::Exec;
 use super::func::FuncMap;
+use super::html::Html;
 use super::parser;
 use super::value::Value;
 
@@ -98,6 +99,30 @@ impl Template {
 
     /// Runs template `name` of the set.
     pub fn execute_template(&self, name: &str, data: &Value) -> Result<String> {
+        self.run(name, data, false)
+    }
+
+    /// Runs template `name` as Go's `html/template` would after cloning
+    /// the set: every printed value escaped for where it lands in the HTML
+    /// (the `html` module lists the known differences from Go).
+    pub fn execute_template_html(&self, name: &str, data: &Value) -> Result<String> {
+        self.run(name, data, true)
+    }
+
+    /// Parses `text` as a new unnamed template beside the set's
+    /// definitions and runs it, leaving the set unchanged (Alertmanager's
+    /// `ExecuteTextString`; empty text renders as empty).
+    pub fn execute_text(&self, text: &str, data: &Value) -> Result<String> {
+        self.run_text(text, data, false)
+    }
+
+    /// [`Template::execute_text`] with `html/template`'s escaping
+    /// (Alertmanager's `ExecuteHTMLString`).
+    pub fn execute_text_html(&self, text: &str, data: &Value) -> Result<String> {
+        self.run_text(text, data, true)
+    }
+
+    fn run(&self, name: &str, data: &Value, html: bool) -> Result<String> {
         if !self.trees.contains_key(name) {
             return Err(TemplateError::NoTemplate {
                 name: name.to_string(),
@@ -105,21 +130,24 @@ impl Template {
             });
         }
         let mut exec = Exec::new(self);
+        if html {
+            exec.html = Some(Html::new(name));
+        }
         exec.run(name, data, Pos::default())?;
+        if let Some(h) = &exec.html {
+            h.finish()?;
+        }
         Ok(exec.out)
     }
 
-    /// Parses `text` as a new unnamed template beside the set's
-    /// definitions and runs it, leaving the set unchanged (Alertmanager's
-    /// `ExecuteTextString`; empty text renders as empty).
-    pub fn execute_text(&self, text: &str, data: &Value) -> Result<String> {
+    fn run_text(&self, text: &str, data: &Value, html: bool) -> Result<String> {
         if text.is_empty() {
             return Ok(String::new());
         }
         let mut scratch = self.clone();
         scratch.name = String::new();
         scratch.parse_named("", text)?;
-        scratch.execute_template("", data)
+        scratch.run("", data, html)
     }
 
     pub(crate) fn tree(&self, name: &str) -> Option<Arc<Tree>> {

@@ -1,7 +1,8 @@
 //! String functions Prometheus and Alertmanager share: `title` (Go's
 //! `cases.Title` word rules), `toUpper`, `toLower`, `match`,
 //! `reReplaceAll` (Go's `$1`/`${name}` expansion, which Rust's `regex`
-//! shares) and `safeHtml` (in text templates, the string itself).
+//! shares) and `safeHtml` (Go's `template.HTML`: in text templates the
+//! string itself, left unescaped by HTML-mode execution).
 
 use regex::Regex;
 
@@ -26,7 +27,7 @@ pub(crate) fn register(m: &mut FuncMap, title_lowers_rest: bool) {
     });
     m.insert("safeHtml", |a| {
         arity(a, 1)?;
-        Ok(Value::str(str_arg(&a[0])?))
+        Ok(Value::safe_html(str_arg(&a[0])?))
     });
     m.insert("match", |a| {
         arity(a, 2)?;

@@ -72,6 +72,34 @@ pub trait Object: Send + Sync {
             None => format!("{{{}}}", self.type_name()),
         }
     }
+
+    /// The HTML, when the object is Go's `template.HTML`: trusted markup
+    /// that HTML-mode execution prints unescaped in text.
+    fn safe_html(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Go's `template.HTML` (what `safeHtml` returns): a string everywhere,
+/// except that HTML-mode execution trusts it.
+struct SafeHtml(Arc<str>);
+
+impl Object for SafeHtml {
+    fn type_name(&self) -> String {
+        "template.HTML".into()
+    }
+
+    fn underlying(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
+    }
+
+    fn go_format(&self) -> String {
+        self.0.to_string()
+    }
+
+    fn safe_html(&self) -> Option<&str> {
+        Some(&self.0)
+    }
 }
 
 impl fmt::Debug for Value {
@@ -131,6 +159,20 @@ impl Value {
     /// A host object.
     pub fn object(o: impl Object + 'static) -> Self {
         Value::Object(Arc::new(o))
+    }
+
+    /// Trusted HTML (Go's `template.HTML`): prints as the string, and is
+    /// not escaped in HTML text by HTML-mode execution.
+    pub fn safe_html(s: impl Into<Arc<str>>) -> Self {
+        Value::object(SafeHtml(s.into()))
+    }
+
+    /// The HTML, if this is trusted HTML.
+    pub fn as_safe_html(&self) -> Option<&str> {
+        match self {
+            Value::Object(o) => o.safe_html(),
+            _ => None,
+        }
     }
 
     /// The Go type name, as error messages and `%!v(type=…)` show it.
@@ -299,6 +341,17 @@ mod tests {
         assert!(matches!(Value::zero_element(&Map::new()), Value::String(_)));
         let args = Map::from([("arg0".into(), Value::Int(1))]);
         assert!(matches!(Value::zero_element(&args), Value::Nil));
+    }
+
+    #[test]
+    fn safe_html_is_a_string_but_trusted() {
+        let v = Value::safe_html("<b>");
+        assert_eq!(super::super::format::action_format(&v), "<b>");
+        assert_eq!(v.type_name(), "template.HTML");
+        assert_eq!(v.kind(), Kind::String);
+        assert!(v.is_true() && !Value::safe_html("").is_true());
+        assert_eq!(v.as_safe_html(), Some("<b>"));
+        assert_eq!(Value::str("<b>").as_safe_html(), None);
     }
 
     #[test]

@@ -67,6 +67,14 @@ impl Params {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// The first value of `name`, `None` when absent.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Every value of `name`.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0

@@ -48,6 +48,21 @@ impl Labels {
     pub fn new<N: AsRef<str>, V: AsRef<str>>(
         pairs: impl IntoIterator<Item = (N, V)>,
     ) -> Result<Labels, LabelError> {
+        Labels::build(pairs, true)
+    }
+
+    /// Like [`Labels::new`] without requiring a metric name: a log stream's
+    /// labels.
+    pub fn stream<N: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+    ) -> Result<Labels, LabelError> {
+        Labels::build(pairs, false)
+    }
+
+    fn build<N: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+        require_name: bool,
+    ) -> Result<Labels, LabelError> {
         let mut v: Vec<(Box<str>, Box<str>)> = pairs
             .into_iter()
             .filter(|(_, value)| !value.as_ref().is_empty())
@@ -68,7 +83,7 @@ impl Labels {
                 return Err(LabelError::InvalidName(n.to_string()));
             }
         }
-        if !v.iter().any(|(n, _)| &**n == METRIC_NAME) {
+        if require_name && !v.iter().any(|(n, _)| &**n == METRIC_NAME) {
             return Err(LabelError::MissingName);
         }
         Ok(Labels(v.into()))

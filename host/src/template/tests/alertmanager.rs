@@ -38,9 +38,17 @@ fn data_new_computes_status_common_labels_and_quotes_receiver() {
             &[("s", "same"), ("d", "2")],
         ),
     ];
-    let d = Data::new("team.mail+ops", Kv(BTreeMap::new()), alerts, "http://am");
+    let d = Data::new(
+        "team.mail+ops",
+        Kv(BTreeMap::new()),
+        alerts.clone(),
+        "http://am",
+    );
     assert_eq!(d.status, "firing");
     assert_eq!(d.receiver, r"team\.mail\+ops");
+    // Go's regexp.QuoteMeta, not regex::escape: `-#&~` and spaces stay.
+    let d2 = Data::new("a-b #c&d~ e$", Kv(BTreeMap::new()), alerts, "");
+    assert_eq!(d2.receiver, r"a-b #c&d~ e\$");
     assert_eq!(
         d.common_labels.0.keys().collect::<Vec<_>>(),
         ["alertname", "job"]

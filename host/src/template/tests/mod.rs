@@ -3,7 +3,9 @@
 
 mod alertmanager;
 mod golden_amtool;
+mod golden_amtool_html;
 mod golden_promtool;
+mod html;
 mod language;
 
 use super::{FuncMap, MissingKey, Template, Value};

@@ -1,0 +1,315 @@
+//! Reading the log store: entries of the streams a selector matches, in a
+//! time range, containing literal strings, in time order — from the
+//! partitions' indices and the pending (not yet committed) entries alike,
+//! each entry exactly once. Also the label, series and stats lookups the
+//! Loki API needs.
+//!
+//! A search walks the range in one-hour windows (oldest or newest first)
+//! so memory stays bounded by one window's matches, and stops as soon as
+//! the caller has enough.
+
+use super::LogStoreError;
+use super::analyzer::literal_query;
+use super::entry::LogEntry;
+use super::partition::{DAY_NS, Partition};
+use super::schema;
+use super::store::{Batch, LogStore};
+use crate::storage::metrics::Labels;
+use crate::storage::metrics::matcher::Matcher;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::{Bound, ControlFlow};
+use std::sync::Arc;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermSetQuery};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+/// Width of the windows a search walks.
+const WINDOW_NS: i64 = 3_600 * 1_000_000_000;
+
+/// Time order of results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Oldest first.
+    Forward,
+    /// Newest first.
+    Backward,
+}
+
+/// What to look for.
+#[derive(Debug, Clone)]
+pub struct LogSearch {
+    /// The stream selector.
+    pub matchers: Vec<Matcher>,
+    /// Start of the range (inclusive), ns.
+    pub start_ns: i64,
+    /// End of the range (exclusive), ns.
+    pub end_ns: i64,
+    /// Case-sensitive strings every line must contain (`|=` filters).
+    pub contains: Vec<String>,
+    /// Result order.
+    pub direction: Direction,
+}
+
+/// What a selector covers in a range (Loki's `index/stats`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchStats {
+    /// Streams.
+    pub streams: u64,
+    /// Partitions searched (Loki counts chunks).
+    pub chunks: u64,
+    /// Entries.
+    pub entries: u64,
+    /// Bytes of lines.
+    pub bytes: u64,
+}
+
+struct PartitionView {
+    partition: Arc<Partition>,
+    searcher: Searcher,
+    /// The partition's streams the selector matches.
+    streams: HashMap<u64, Labels>,
+    /// Every stream of the partition matches.
+    all: bool,
+}
+
+struct Snapshot {
+    partitions: Vec<PartitionView>,
+    pending: Vec<Arc<Batch>>,
+}
+
+enum Hit<'a> {
+    Doc(usize, DocAddress),
+    Pending(&'a LogEntry),
+}
+
+fn matches(matchers: &[Matcher], labels: &Labels) -> bool {
+    matchers
+        .iter()
+        .all(|m| m.matches(labels.get(&m.name).unwrap_or("")))
+}
+
+impl LogStore {
+    fn snapshot(&self, matchers: &[Matcher], start_ns: i64, end_ns: i64) -> Snapshot {
+        let state = self.inner.state.read();
+        let (first_day, last_day) = (start_ns.div_euclid(DAY_NS), (end_ns - 1).div_euclid(DAY_NS));
+        let partitions = state
+            .partitions
+            .iter()
+            .filter(|((day, _), _)| (first_day..=last_day).contains(day))
+            .filter_map(|(_, p)| {
+                let all_streams = p.streams();
+                let total = all_streams.len();
+                let streams: HashMap<u64, Labels> = all_streams
+                    .into_iter()
+                    .filter(|(_, l)| matches(matchers, l))
+                    .collect();
+                (!streams.is_empty()).then(|| PartitionView {
+                    partition: p.clone(),
+                    searcher: p.searcher(),
+                    all: streams.len() == total,
+                    streams,
+                })
+            })
+            .collect();
+        Snapshot {
+            partitions,
+            pending: state.pending.iter().cloned().collect(),
+        }
+    }
+
+    /// Calls `each` with every entry `q` finds, in `q.direction` order,
+    /// until it returns `Break`.
+    pub fn search(
+        &self,
+        q: &LogSearch,
+        each: &mut dyn FnMut(LogEntry) -> ControlFlow<()>,
+    ) -> Result<(), LogStoreError> {
+        if q.start_ns >= q.end_ns {
+            return Ok(());
+        }
+        let snap = self.snapshot(&q.matchers, q.start_ns, q.end_ns);
+        let pending: Vec<&LogEntry> = snap
+            .pending
+            .iter()
+            .flat_map(|b| b.entries.iter().map(|(e, _)| e))
+            .filter(|e| e.ts_ns >= q.start_ns && e.ts_ns < q.end_ns)
+            .filter(|e| matches(&q.matchers, &e.stream))
+            .filter(|e| q.contains.iter().all(|c| e.line.contains(c.as_str())))
+            .collect();
+        let first = q.start_ns.div_euclid(WINDOW_NS);
+        let last = (q.end_ns - 1).div_euclid(WINDOW_NS);
+        let windows: Box<dyn Iterator<Item = i64>> = match q.direction {
+            Direction::Forward => Box::new(first..=last),
+            Direction::Backward => Box::new((first..=last).rev()),
+        };
+        for w in windows {
+            let lo = (w * WINDOW_NS).max(q.start_ns);
+            let hi = ((w + 1) * WINDOW_NS).min(q.end_ns);
+            // (ts, stream, tie-break, hit)
+            let mut hits: Vec<(i64, u64, u64, Hit)> = Vec::new();
+            for (i, view) in snap.partitions.iter().enumerate() {
+                let day = view.partition.day;
+                if hi <= day * DAY_NS || lo >= (day + 1) * DAY_NS {
+                    continue;
+                }
+                for (ts, stream, addr) in query_window(view, lo, hi, &q.contains)? {
+                    let tie = (u64::from(addr.segment_ord) << 32) | u64::from(addr.doc_id);
+                    hits.push((ts, stream, tie, Hit::Doc(i, addr)));
+                }
+            }
+            for (n, e) in pending.iter().enumerate() {
+                if e.ts_ns >= lo && e.ts_ns < hi {
+                    let fp = super::entry::fingerprint(&e.stream);
+                    hits.push((e.ts_ns, fp, u64::MAX / 2 + n as u64, Hit::Pending(e)));
+                }
+            }
+            hits.sort_by_key(|h| (h.0, h.1, h.2));
+            if q.direction == Direction::Backward {
+                hits.reverse();
+            }
+            for (_, stream, _, hit) in hits {
+                let entry = match hit {
+                    Hit::Pending(e) => e.clone(),
+                    Hit::Doc(i, addr) => {
+                        let view = &snap.partitions[i];
+                        let doc: TantivyDocument = view.searcher.doc(addr)?;
+                        let entry = schema::from_document(
+                            view.partition.fields(),
+                            &doc,
+                            &view.partition.index_name,
+                            view.streams.get(&stream).cloned().unwrap_or_default(),
+                        );
+                        // The index finds a superset; the substring decides.
+                        if !q.contains.iter().all(|c| entry.line.contains(c.as_str())) {
+                            continue;
+                        }
+                        entry
+                    }
+                };
+                if each(entry).is_break() {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Streams the selector matches with data in the range (by day).
+    pub fn series(&self, matchers: &[Matcher], start_ns: i64, end_ns: i64) -> Vec<Labels> {
+        let snap = self.snapshot(matchers, start_ns, end_ns);
+        let mut out: BTreeSet<Labels> = snap
+            .partitions
+            .into_iter()
+            .flat_map(|v| v.streams.into_values())
+            .collect();
+        for b in &snap.pending {
+            for (e, _) in &b.entries {
+                if e.ts_ns >= start_ns && e.ts_ns < end_ns && matches(matchers, &e.stream) {
+                    out.insert(e.stream.clone());
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Label names of the streams the selector matches in the range.
+    pub fn label_names(&self, matchers: &[Matcher], start_ns: i64, end_ns: i64) -> Vec<String> {
+        let names: BTreeSet<String> = self
+            .series(matchers, start_ns, end_ns)
+            .iter()
+            .flat_map(|l| l.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>())
+            .collect();
+        names.into_iter().collect()
+    }
+
+    /// Values of label `name` on the streams the selector matches.
+    pub fn label_values(
+        &self,
+        name: &str,
+        matchers: &[Matcher],
+        start_ns: i64,
+        end_ns: i64,
+    ) -> Vec<String> {
+        let values: BTreeSet<String> = self
+            .series(matchers, start_ns, end_ns)
+            .iter()
+            .filter_map(|l| l.get(name).map(str::to_string))
+            .collect();
+        values.into_iter().collect()
+    }
+
+    /// Streams, entries and bytes the search covers.
+    pub fn stats(&self, q: &LogSearch) -> Result<SearchStats, LogStoreError> {
+        let mut stats = SearchStats::default();
+        let mut streams = BTreeSet::new();
+        let mut chunks = BTreeSet::new();
+        self.search(q, &mut |e| {
+            stats.entries += 1;
+            stats.bytes += e.line.len() as u64;
+            streams.insert(e.stream);
+            chunks.insert((e.index, e.ts_ns.div_euclid(DAY_NS)));
+            ControlFlow::Continue(())
+        })?;
+        stats.streams = streams.len() as u64;
+        stats.chunks = chunks.len() as u64;
+        Ok(stats)
+    }
+}
+
+/// The documents of `view` in `[lo, hi)` that may contain every literal:
+/// (timestamp, stream, address).
+fn query_window(
+    view: &PartitionView,
+    lo: i64,
+    hi: i64,
+    contains: &[String],
+) -> Result<Vec<(i64, u64, DocAddress)>, LogStoreError> {
+    let f = view.partition.fields();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+        Occur::Must,
+        Box::new(RangeQuery::new(
+            Bound::Included(Term::from_field_i64(f.ts, lo)),
+            Bound::Excluded(Term::from_field_i64(f.ts, hi)),
+        )),
+    )];
+    if !view.all {
+        clauses.push((
+            Occur::Must,
+            Box::new(TermSetQuery::new(
+                view.streams
+                    .keys()
+                    .map(|fp| Term::from_field_u64(f.stream, *fp)),
+            )),
+        ));
+    }
+    for literal in contains {
+        if let Some(q) = literal_query(f.line, literal) {
+            clauses.push((Occur::Must, q));
+        }
+    }
+    let docs = view
+        .searcher
+        .search(&BooleanQuery::new(clauses), &DocSetCollector)?;
+    let mut out = Vec::with_capacity(docs.len());
+    let mut columns: HashMap<
+        u32,
+        (
+            tantivy::columnar::Column<i64>,
+            tantivy::columnar::Column<u64>,
+        ),
+    > = HashMap::new();
+    for addr in docs {
+        let (ts, stream) = match columns.entry(addr.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let ff = view.searcher.segment_reader(addr.segment_ord).fast_fields();
+                v.insert((ff.i64("ts")?, ff.u64("stream")?))
+            }
+        };
+        let (Some(t), Some(s)) = (ts.first(addr.doc_id), stream.first(addr.doc_id)) else {
+            continue;
+        };
+        out.push((t, s, addr));
+    }
+    Ok(out)
+}

@@ -1,0 +1,197 @@
+//! Logs end to end: a real Loki client (PyPI `python-logging-loki`, the
+//! handler Python services use to ship logs to Loki) pushes to Watchpost's
+//! Loki push API; Loki's query, labels and series API read the lines back;
+//! acknowledged lines survive `kill -9`.
+
+mod support;
+
+use std::process::Command;
+use support::{Server, encode};
+
+const CLIENT: &str = r#"
+import logging, sys
+import logging_loki
+handler = logging_loki.LokiHandler(
+    url=sys.argv[1], tags={"job": "email-service", "host": "web1"}, version="1")
+log = logging.getLogger("email.api")
+log.setLevel(logging.INFO)
+log.addHandler(handler)
+log.info("GET /health 200")
+log.error("send failed for bob@example.org: 554 rejected")
+log.warning("slow query: 1.75 s", extra={"tags": {"table": "messages"}})
+"#;
+
+fn query_lines(server: &Server, query: &str) -> Vec<(serde_json::Value, Vec<String>)> {
+    let v = server.json(&format!(
+        "/loki/api/v1/query_range?direction=forward&limit=100&query={}",
+        encode(query)
+    ));
+    assert_eq!(v["status"], "success", "{v}");
+    assert_eq!(v["data"]["resultType"], "streams", "{v}");
+    v["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let lines = s["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    assert!(e[0].as_str().unwrap().parse::<i64>().is_ok(), "{e}");
+                    e[1].as_str().unwrap().to_string()
+                })
+                .collect();
+            (s["stream"].clone(), lines)
+        })
+        .collect()
+}
+
+#[test]
+fn a_python_loki_client_ships_logs_that_loki_queries_read_back_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_bare(dir.path());
+    let out = Command::new("python3")
+        .args(["-c", CLIENT, &format!("{}/loki/api/v1/push", server.base)])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "the logging_loki client failed (scripts/install-peers.sh installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let check = |server: &Server| {
+        let failed = query_lines(server, r#"{job="email-service"} |= "send failed""#);
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        assert_eq!(
+            failed[0].1,
+            vec!["send failed for bob@example.org: 554 rejected"]
+        );
+        assert_eq!(failed[0].0["severity"], "error");
+        assert_eq!(failed[0].0["logger"], "email.api");
+        assert_eq!(failed[0].0["host"], "web1");
+        let all: Vec<String> =
+            query_lines(server, r#"{job="email-service", severity=~"info|warning"}"#)
+                .into_iter()
+                .flat_map(|(_, l)| l)
+                .collect();
+        assert_eq!(all, vec!["GET /health 200", "slow query: 1.75 s"]);
+        let labels = server.json("/loki/api/v1/labels");
+        for name in ["job", "host", "severity", "logger", "table"] {
+            assert!(
+                labels["data"].as_array().unwrap().iter().any(|n| n == name),
+                "{name} in {labels}"
+            );
+        }
+        let values = server.json("/loki/api/v1/label/severity/values");
+        assert_eq!(
+            values["data"],
+            serde_json::json!(["error", "info", "warning"])
+        );
+        let series = server.json(&format!(
+            "/loki/api/v1/series?match[]={}",
+            encode(r#"{table="messages"}"#)
+        ));
+        assert_eq!(series["data"].as_array().unwrap().len(), 1, "{series}");
+        let stats = server.json(&format!(
+            "/loki/api/v1/index/stats?query={}",
+            encode(r#"{job="email-service"}"#)
+        ));
+        assert_eq!(stats["entries"], 3, "{stats}");
+        assert_eq!(stats["streams"], 3, "{stats}");
+    };
+    check(&server);
+    // Metric queries: an instant vector and a range matrix, Loki-shaped.
+    let by_severity = encode(r#"sum by (severity) (count_over_time({job="email-service"}[1h]))"#);
+    let v = server.json(&format!("/loki/api/v1/query?query={by_severity}"));
+    assert_eq!(v["data"]["resultType"], "vector", "{v}");
+    let result = v["data"]["result"].as_array().unwrap();
+    assert_eq!(result.len(), 3, "{v}");
+    assert!(result.iter().all(|s| s["value"][1] == "1"), "{v}");
+    assert_eq!(
+        result[0]["metric"],
+        serde_json::json!({"severity": "error"})
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Whole seconds: end one second ahead so the lines just sent are in.
+    let v = server.json(&format!(
+        "/loki/api/v1/query_range?query={}&start={}&end={}&step=60",
+        encode(r#"count_over_time({job="email-service"} |= "failed" [10m])"#),
+        now - 299,
+        now + 1
+    ));
+    assert_eq!(v["data"]["resultType"], "matrix", "{v}");
+    let series = v["data"]["result"].as_array().unwrap();
+    assert_eq!(series.len(), 1, "{v}");
+    let values = series[0]["values"].as_array().unwrap();
+    // Only the last of the six steps has the line in its window: the others
+    // have no point, as in Loki.
+    assert_eq!(values.len(), 1, "{v}");
+    assert_eq!(values[0], serde_json::json!([now + 1, "1"]), "{v}");
+    // Acknowledged means durable: no commit needs to have happened.
+    server.kill9();
+    let server = Server::start(&dir.path().join("watchpost.toml"), port_of(&dir));
+    check(&server);
+    // The replayed lines reach their index at the next commit.
+    let indexed = support::wait_for(std::time::Duration::from_secs(20), || {
+        server.metric("watchpost_logs_pending_entries") == Some(0.0)
+    });
+    assert!(indexed, "the replayed lines were committed");
+    assert!(
+        std::fs::read_dir(dir.path().join("data/logs"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .any(|e| e
+                .file_name()
+                .to_string_lossy()
+                .starts_with("logs-email-service-")),
+        "an index named as the seed names them"
+    );
+    check(&server);
+}
+
+#[test]
+fn bad_pushes_and_queries_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_bare(dir.path());
+    let agent = support::agent();
+    let push = |content_type: &str, body: &[u8]| {
+        let mut r = agent
+            .post(&format!("{}/loki/api/v1/push", server.base))
+            .header("Content-Type", content_type)
+            .send(body)
+            .unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    };
+    let (status, body) = push("application/json", b"{\"streams\": [");
+    assert_eq!(status, 400);
+    assert!(body.contains("invalid JSON"), "{body}");
+    let (status, body) = push("application/x-protobuf", b"not snappy");
+    assert_eq!(status, 400);
+    assert!(body.contains("snappy"), "{body}");
+    let (status, body) = server.get(&format!(
+        "/loki/api/v1/query_range?query={}",
+        encode("{job=")
+    ));
+    assert_eq!(status, 400);
+    assert!(body.contains("parse error"), "{body}");
+    let (status, _) = server.get("/loki/api/v1/query_range");
+    assert_eq!(status, 400);
+    assert_eq!(server.get("/-/healthy").0, 200, "still serving");
+}
+
+fn port_of(dir: &tempfile::TempDir) -> u16 {
+    let manifest = std::fs::read_to_string(dir.path().join("watchpost.toml")).unwrap();
+    manifest
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim()
+        .trim_end_matches('"')
+        .parse()
+        .unwrap()
+}
