@@ -33,6 +33,7 @@
 
 #[doc(hidden)]
 pub mod bindings;
+pub mod continuation;
 mod error;
 mod host;
 pub mod http;
@@ -40,10 +41,12 @@ pub mod http;
 mod http_native;
 #[cfg(target_family = "wasm")]
 mod http_wasi;
+pub mod logtime;
 mod metrics;
 pub mod net;
 pub mod notify;
 pub mod parser;
+pub mod syslog_header;
 pub mod testing;
 
 pub use error::{Error, Result};
@@ -92,8 +95,12 @@ pub trait Notifier: Sized + Send {
 
 /// Reads the plugin's config from the host and deserialises it.
 pub fn load_config<C: serde::de::DeserializeOwned>() -> Result<C> {
-    let json = config_json();
-    serde_json::from_str(&json).map_err(|e| Error::new(format!("invalid plugin config: {e}")))
+    config_from_json(&config_json())
+}
+
+/// Deserialises a plugin's config from its JSON, with the error the host shows.
+pub(crate) fn config_from_json<C: serde::de::DeserializeOwned>(json: &str) -> Result<C> {
+    serde_json::from_str(json).map_err(|e| Error::new(format!("invalid plugin config: {e}")))
 }
 
 #[doc(hidden)]

@@ -12,6 +12,7 @@
 use crate::bindings::fs_stats::FsUsage;
 use crate::bindings::log::Level;
 use crate::bindings::query::{QueryError, Sample};
+use crate::{Parser, Record, SourceMeta, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -240,9 +241,127 @@ pub fn serve_once(
     (base, one)
 }
 
+/// Builds parser `P` from a `[plugin.config]` table as the host does: the
+/// config deserialised (an error reads `invalid plugin config: ...`), then
+/// [`Parser::new`]. Install the [`TestHost`] (its clock) first.
+pub fn parser_from_json<P: Parser>(config: serde_json::Value) -> Result<P, String> {
+    let config = crate::config_from_json(&config.to_string()).map_err(|e| e.to_string())?;
+    P::new(config).map_err(|e| e.to_string())
+}
+
+/// The [`SourceMeta`] of a source named `source` reading `origin` (a path or
+/// an address), without labels.
+pub fn source_meta(source: &str, origin: &str) -> SourceMeta {
+    SourceMeta {
+        source: source.into(),
+        origin: origin.into(),
+        labels: Vec::new(),
+    }
+}
+
+/// The fields of `record` as `(name, value)` pairs, for `assert_eq!`.
+pub fn fields<'r, 'a>(record: &'r Record<'a>) -> Vec<(&'r str, Value<'a>)> {
+    record
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.clone()))
+        .collect()
+}
+
+/// The labels of `record` as `(name, value)` pairs, for `assert_eq!`.
+pub fn labels<'r>(record: &'r Record<'_>) -> Vec<(&'r str, &'r str)> {
+    record
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .collect()
+}
+
+/// `n` lines of up to 40 `pieces` each, drawn by a fixed-seed xorshift (the
+/// same lines on every run): for property tests that a parser never panics
+/// on any mix of its own syntax.
+///
+/// ```
+/// let lines = watchpost_sdk::testing::random_lines(&["<34>", "Nov 25", " ", ":"], 100);
+/// assert_eq!(lines.len(), 100);
+/// ```
+pub fn random_lines(pieces: &[&str], n: usize) -> Vec<String> {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..n)
+        .map(|_| {
+            let len = next() % 40;
+            (0..len)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Upper-cases its config's `prefix` and each line.
+    struct Shout {
+        prefix: String,
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ShoutConfig {
+        prefix: String,
+    }
+
+    impl Parser for Shout {
+        type Config = ShoutConfig;
+        fn new(config: ShoutConfig) -> crate::Result<Self> {
+            if config.prefix.is_empty() {
+                return Err(crate::Error::new("prefix is empty"));
+            }
+            Ok(Shout {
+                prefix: config.prefix,
+            })
+        }
+        fn parse<'a>(&mut self, line: &'a str, meta: &SourceMeta) -> Result<Record<'a>, String> {
+            Ok(
+                Record::new(format!("{}{}", self.prefix, line.to_uppercase()))
+                    .field("length", line.len() as i64)
+                    .label("source", meta.source.clone()),
+            )
+        }
+    }
+
+    #[test]
+    fn parser_helpers() {
+        let mut p = parser_from_json::<Shout>(serde_json::json!({"prefix": "> "})).unwrap();
+        let r = p
+            .parse("hi", &source_meta("app", "/var/log/app.log"))
+            .unwrap();
+        assert_eq!(r.message, "> HI");
+        assert_eq!(fields(&r), [("length", Value::Integer(2))]);
+        assert_eq!(labels(&r), [("source", "app")]);
+        let error = |json| parser_from_json::<Shout>(json).err().unwrap();
+        assert_eq!(error(serde_json::json!({"prefix": ""})), "prefix is empty");
+        assert!(
+            error(serde_json::json!({"prefix": "x", "y": 1}))
+                .starts_with("invalid plugin config: unknown field `y`")
+        );
+    }
+
+    #[test]
+    fn random_lines_are_the_same_on_every_run() {
+        let lines = random_lines(&["a", "b", "é"], 50);
+        assert_eq!(lines, random_lines(&["a", "b", "é"], 50));
+        assert!(lines.iter().all(|l| l.chars().count() < 40));
+        assert!(lines.iter().any(|l| l.contains('é')));
+        assert!(random_lines(&[], 0).is_empty());
+    }
 
     #[test]
     fn state_limit_is_enforced_like_the_host() {

@@ -147,6 +147,56 @@ impl StockPlugin {
             kind: PluginKind::Notifier,
             file_stem: "watchpost_plugin_email",
         },
+        StockPlugin {
+            name: "postfix",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_postfix",
+        },
+        StockPlugin {
+            name: "dovecot",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_dovecot",
+        },
+        StockPlugin {
+            name: "postgresql",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_postgresql",
+        },
+        StockPlugin {
+            name: "celery",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_celery",
+        },
+        StockPlugin {
+            name: "gunicorn",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_gunicorn",
+        },
+        StockPlugin {
+            name: "json",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_json",
+        },
+        StockPlugin {
+            name: "syslog",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_syslog",
+        },
+        StockPlugin {
+            name: "logfmt",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_logfmt",
+        },
+        StockPlugin {
+            name: "regex",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_regex",
+        },
+        StockPlugin {
+            name: "grok",
+            kind: PluginKind::Parser,
+            file_stem: "watchpost_plugin_parse_grok",
+        },
     ];
 
     /// Looks a stock plugin up by manifest name.

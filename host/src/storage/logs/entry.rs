@@ -133,25 +133,49 @@ impl LogEntry {
     }
 }
 
-/// Encodes a batch of entries as one WAL record.
-pub fn encode_batch(entries: &[LogEntry]) -> Vec<u8> {
+/// A source's position (e.g. a file tailer's checkpoint), stored in the same
+/// WAL record as the entries it read, so that both survive a crash or
+/// neither does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceState {
+    /// The source's key.
+    pub key: String,
+    /// Its opaque state.
+    pub state: Vec<u8>,
+}
+
+/// Encodes a batch of entries (and a source's state) as one WAL record.
+pub fn encode_batch(entries: &[LogEntry], state: Option<&SourceState>) -> Vec<u8> {
     let mut buf = Vec::with_capacity(entries.iter().map(|e| e.line.len() + 128).sum());
     buf.extend_from_slice(&(entries.len() as u32).to_le_bytes());
     for e in entries {
         e.encode(&mut buf);
     }
+    if let Some(s) = state {
+        put_str(&mut buf, &s.key);
+        buf.extend_from_slice(&(s.state.len() as u32).to_le_bytes());
+        buf.extend_from_slice(&s.state);
+    }
     buf
 }
 
 /// Decodes a WAL record; `None` if it is corrupt.
-pub fn decode_batch(payload: &[u8]) -> Option<Vec<LogEntry>> {
+pub fn decode_batch(payload: &[u8]) -> Option<(Vec<LogEntry>, Option<SourceState>)> {
     let mut r = ByteReader(payload);
     let n = r.u32()? as usize;
     let mut out = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
         out.push(LogEntry::decode(&mut r)?);
     }
-    r.rest().is_empty().then_some(out)
+    if r.rest().is_empty() {
+        return Some((out, None));
+    }
+    let key = r.str()?;
+    let len = r.u32()? as usize;
+    let state = r.take(len)?.to_vec();
+    r.rest()
+        .is_empty()
+        .then_some((out, Some(SourceState { key, state })))
 }
 
 /// The stream's fingerprint: FNV-1a over names and values with separators.
@@ -196,8 +220,15 @@ mod tests {
                 ..entry()
             },
         ];
-        let bytes = encode_batch(&batch);
-        assert_eq!(decode_batch(&bytes).unwrap(), batch);
+        let bytes = encode_batch(&batch, None);
+        assert_eq!(decode_batch(&bytes).unwrap(), (batch.clone(), None));
+        let state = SourceState {
+            key: "file:postfix".into(),
+            state: vec![1, 2, 3],
+        };
+        let with_state = encode_batch(&batch, Some(&state));
+        assert_eq!(decode_batch(&with_state).unwrap(), (batch.clone(), Some(state)));
+        assert!(decode_batch(&with_state[..with_state.len() - 1]).is_none());
         assert!(decode_batch(&bytes[..bytes.len() - 1]).is_none());
         let mut longer = bytes.clone();
         longer.push(0);

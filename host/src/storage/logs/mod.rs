@@ -21,7 +21,7 @@ mod schema;
 mod search;
 mod store;
 
-pub use entry::{FieldValue, LogEntry, fingerprint};
+pub use entry::{FieldValue, LogEntry, SourceState, fingerprint};
 pub use partition::{DAY_NS, partition_name, valid_index_name};
 pub use search::{Direction, LogSearch, SearchStats};
 pub use store::{AppendOutcome, LogStore, LogStoreConfig};

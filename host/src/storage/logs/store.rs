@@ -12,7 +12,7 @@
 //! Retention drops whole partitions: by age, then oldest first by size.
 
 use super::LogStoreError;
-use super::entry::{LogEntry, decode_batch, encode_batch, fingerprint};
+use super::entry::{LogEntry, SourceState, decode_batch, encode_batch, fingerprint};
 use super::partition::{DAY_NS, Partition, day_of, parse_partition_name, valid_index_name};
 use crate::storage::segment_log::{Position, SegmentLog};
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -100,6 +100,8 @@ pub(super) struct Inner {
     commit_lock: Mutex<()>,
     wake: Arc<Wake>,
     counters: Counters,
+    /// The latest state each source stored with its entries.
+    source_states: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 /// How the commit thread is woken: early (many pending entries) or to stop.
@@ -138,6 +140,7 @@ impl LogStore {
             partitions.insert((day, p.index_name.clone()), Arc::new(p));
         }
         let wal = SegmentLog::open(&config.dir.join("wal"), config.wal_max_bytes)?;
+        let mut source_states = read_source_states(&config.dir.join(SOURCE_STATES))?;
         let oldest = oldest_day(&config);
         let mut pending = VecDeque::new();
         let mut replayed = 0usize;
@@ -147,10 +150,13 @@ impl LogStore {
             let Some(last) = records.last() else { break };
             from = last.next;
             for r in records {
-                let Some(entries) = decode_batch(&r.payload) else {
+                let Some((entries, state)) = decode_batch(&r.payload) else {
                     tracing::warn!(at = ?r.at, "log WAL: skipping an undecodable record");
                     continue;
                 };
+                if let Some(s) = state {
+                    source_states.insert(s.key, s.state);
+                }
                 let entries: Vec<(LogEntry, u64)> = entries
                     .into_iter()
                     .filter(|e| {
@@ -188,6 +194,7 @@ impl LogStore {
             commit_lock: Mutex::new(()),
             wake: Arc::new(Wake::default()),
             counters: Counters::default(),
+            source_states: Mutex::new(source_states),
         });
         let weak = Arc::downgrade(&inner);
         let wake = inner.wake.clone();
@@ -201,6 +208,23 @@ impl LogStore {
     /// Checks, normalises and durably appends `entries`; they are visible to
     /// searches when this returns.
     pub fn append(&self, entries: Vec<LogEntry>) -> Result<AppendOutcome, LogStoreError> {
+        self.append_with_state(entries, None)
+    }
+
+    /// The state a source last stored with [`LogStore::append_with_state`].
+    pub fn source_state(&self, key: &str) -> Option<Vec<u8>> {
+        self.inner.source_states.lock().get(key).cloned()
+    }
+
+    /// Like [`LogStore::append`], storing `state` (where the source has read
+    /// up to) in the same durable record: after a crash both or neither are
+    /// there, so a source resuming from its state neither loses nor repeats
+    /// lines. The state is stored even when every entry is refused.
+    pub fn append_with_state(
+        &self,
+        entries: Vec<LogEntry>,
+        state: Option<SourceState>,
+    ) -> Result<AppendOutcome, LogStoreError> {
         let config = &self.inner.config;
         let oldest = oldest_day(config);
         let mut outcome = AppendOutcome::default();
@@ -220,10 +244,10 @@ impl LogStore {
         let c = &self.inner.counters;
         c.rejected
             .fetch_add(outcome.rejected.len() as u64, Ordering::Relaxed);
-        if accepted.is_empty() {
+        if accepted.is_empty() && state.is_none() {
             return Ok(outcome);
         }
-        let record = encode_batch(&accepted);
+        let record = encode_batch(&accepted, state.as_ref());
         let bytes: u64 = accepted.iter().map(|e| e.line.len() as u64).sum();
         let entries: Vec<(LogEntry, u64)> = accepted
             .into_iter()
@@ -244,6 +268,9 @@ impl LogStore {
                     LogStoreError::Io(e)
                 }
             })?;
+            if let Some(s) = state {
+                self.inner.source_states.lock().insert(s.key, s.state);
+            }
             let mut state = self.inner.state.write();
             state.pending.push_back(Arc::new(Batch { end, entries }));
             state.pending.iter().map(|b| b.entries.len()).sum::<usize>()
@@ -420,6 +447,11 @@ impl Inner {
             }
             state.pending.drain(..batches.len());
         }
+        // Sources' states are kept beside the WAL before it is acknowledged
+        // (a newer state than the commit is harmless: replay restores the
+        // newest one the WAL holds anyway).
+        let states = self.source_states.lock().clone();
+        write_source_states(&self.config.dir.join(SOURCE_STATES), &states)?;
         self.wal.lock().ack(through)?;
         self.counters.commits.fetch_add(1, Ordering::Relaxed);
         let partitions: Vec<Arc<Partition>> =
@@ -497,6 +529,30 @@ fn commit_loop(weak: Weak<Inner>, wake: Arc<Wake>, interval: Duration) {
             }
         }
     }
+}
+
+/// File of the sources' states, as of the last commit.
+const SOURCE_STATES: &str = "sources.json";
+
+fn read_source_states(path: &std::path::Path) -> Result<HashMap<String, Vec<u8>>, LogStoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            LogStoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HashMap::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn write_source_states(
+    path: &std::path::Path,
+    states: &HashMap<String, Vec<u8>>,
+) -> Result<(), LogStoreError> {
+    let bytes = serde_json::to_vec(states).expect("plain data");
+    Ok(crate::util::write_atomic(path, &bytes)?)
 }
 
 /// The first UTC day retention keeps.

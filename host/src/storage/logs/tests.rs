@@ -328,3 +328,42 @@ fn typed_fields_round_trip_through_the_index_sorted_by_name() {
         ]
     );
 }
+
+#[test]
+fn a_source_state_is_durable_with_its_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = now_ns() - 60 * S;
+    let state = |n: u8| SourceState {
+        key: "file:postfix".into(),
+        state: vec![n],
+    };
+    {
+        let store = LogStore::open(config(dir.path())).unwrap();
+        store
+            .append_with_state(vec![entry("app", "app", t, "one")], Some(state(1)))
+            .unwrap();
+        store.commit().unwrap();
+        // Every entry refused: the state still moves on.
+        let out = store
+            .append_with_state(
+                vec![entry("app", "app", t - 90 * DAY_NS, "too old")],
+                Some(state(2)),
+            )
+            .unwrap();
+        assert_eq!(out.accepted, 0);
+        assert_eq!(store.source_state("file:postfix"), Some(vec![2]));
+        // Killed before the next commit.
+    }
+    let store = LogStore::open(config(dir.path())).unwrap();
+    assert_eq!(store.source_state("file:postfix"), Some(vec![2]), "replayed");
+    assert_eq!(store.source_state("other"), None);
+    store.commit().unwrap();
+    drop(store);
+    let store = LogStore::open(config(dir.path())).unwrap();
+    assert_eq!(store.source_state("file:postfix"), Some(vec![2]), "persisted");
+    let lines: Vec<String> = search(&store, &all("app", t - S, t + S))
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(lines, vec!["one"]);
+}

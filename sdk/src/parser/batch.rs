@@ -1,122 +1,14 @@
-//! The parser kind: parse one line into a [`Record`], and the encoder that
-//! turns records into the compact `parsed-batch` the host reads (substrings of
-//! the input cross the boundary as offsets, not copies).
+//! [`BatchEncoder`]: records to the `parsed-batch` the host reads, and
+//! [`parse_batch`], a parser run over a whole batch of lines.
 
+use super::{Parser, Record, Value};
 use crate::types::{
     FieldValue as WitFieldValue, LineBatch, ParsedBatch, ParsedField, ParsedLabel, ParsedRecord,
-    Range, Severity, SourceMeta, TextRef,
+    Range, SourceMeta, TextRef,
 };
-use std::borrow::Cow;
 
 /// Distinct field/label names interned per batch.
 const MAX_INTERNED: usize = 64;
-
-/// A typed field value; text borrows from the line where it can.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value<'a> {
-    /// Text.
-    Text(Cow<'a, str>),
-    /// A signed integer.
-    Integer(i64),
-    /// A float.
-    Float(f64),
-    /// A boolean.
-    Boolean(bool),
-    /// Nanoseconds since the Unix epoch.
-    Timestamp(i64),
-}
-
-impl<'a> From<&'a str> for Value<'a> {
-    fn from(s: &'a str) -> Self {
-        Value::Text(Cow::Borrowed(s))
-    }
-}
-impl From<String> for Value<'_> {
-    fn from(s: String) -> Self {
-        Value::Text(Cow::Owned(s))
-    }
-}
-impl From<i64> for Value<'_> {
-    fn from(v: i64) -> Self {
-        Value::Integer(v)
-    }
-}
-impl From<f64> for Value<'_> {
-    fn from(v: f64) -> Self {
-        Value::Float(v)
-    }
-}
-impl From<bool> for Value<'_> {
-    fn from(v: bool) -> Self {
-        Value::Boolean(v)
-    }
-}
-
-/// One parsed log record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Record<'a> {
-    /// Nanoseconds since the Unix epoch; `None` means "receive time".
-    pub timestamp_ns: Option<i64>,
-    /// Severity.
-    pub severity: Severity,
-    /// The human-readable message.
-    pub message: Cow<'a, str>,
-    /// Typed fields (searchable, not indexed as labels).
-    pub fields: Vec<(Cow<'a, str>, Value<'a>)>,
-    /// Low-cardinality labels to index.
-    pub labels: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-}
-
-impl<'a> Record<'a> {
-    /// A record with `message`, unknown severity and no fields.
-    pub fn new(message: impl Into<Cow<'a, str>>) -> Self {
-        Record {
-            timestamp_ns: None,
-            severity: Severity::Unknown,
-            message: message.into(),
-            fields: Vec::new(),
-            labels: Vec::new(),
-        }
-    }
-    /// Sets the severity.
-    pub fn severity(mut self, severity: Severity) -> Self {
-        self.severity = severity;
-        self
-    }
-    /// Sets the timestamp.
-    pub fn timestamp_ns(mut self, ts: i64) -> Self {
-        self.timestamp_ns = Some(ts);
-        self
-    }
-    /// Adds a field.
-    pub fn field(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Value<'a>>) -> Self {
-        self.fields.push((name.into(), value.into()));
-        self
-    }
-    /// Adds a label.
-    pub fn label(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
-        self.labels.push((name.into(), value.into()));
-        self
-    }
-    /// Returns the text of field `name`, if it is text.
-    pub fn text_field(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find_map(|(n, v)| match v {
-            Value::Text(t) if n == name => Some(t.as_ref()),
-            _ => None,
-        })
-    }
-}
-
-/// A log parser. Implement this and register it with
-/// [`export_parser!`](crate::export_parser).
-pub trait Parser: Sized + Send {
-    /// The plugin's `[plugin.config]` table.
-    type Config: serde::de::DeserializeOwned;
-    /// Builds the parser from its config (called once per instance).
-    fn new(config: Self::Config) -> crate::Result<Self>;
-    /// Parses one line. An `Err` keeps the raw line with a parse error set.
-    fn parse<'a>(&mut self, line: &'a str, meta: &SourceMeta) -> Result<Record<'a>, String>;
-}
 
 /// Encodes records into a `parsed-batch` for one input buffer.
 pub struct BatchEncoder<'i> {
@@ -244,6 +136,7 @@ pub fn record_labels<'b>(batch: &'b ParsedBatch, record: &ParsedRecord) -> &'b [
 
 /// Runs `parser` over every line of `batch`.
 pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> ParsedBatch {
+    crate::logtime::new_batch();
     let mut encoder = BatchEncoder::new(&batch.text);
     let mut start = 0usize;
     for (i, &end) in batch.ends.iter().enumerate() {
@@ -288,6 +181,7 @@ pub fn line_batch(meta: SourceMeta, lines: &[&str]) -> LineBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Severity;
 
     struct Words;
 

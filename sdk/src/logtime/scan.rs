@@ -1,0 +1,145 @@
+//! The pieces timestamps are made of: numbers of a fixed width, fractions of
+//! a second, month names, and `YYYY-MM-DD hh:mm:ss`. Each reads only ASCII
+//! where it slices, so none panics on any input.
+
+use super::Civil;
+
+/// A number of 1 to 9 ASCII digits, the whole of `s`.
+pub fn digits(s: &str) -> Option<u32> {
+    match lead_digits(s, 1, 9) {
+        Some((n, "")) => u32::try_from(n).ok(),
+        _ => None,
+    }
+}
+
+/// Between `min` and `max` ASCII digits at the start of `s` as a number,
+/// and the rest.
+pub(super) fn lead_digits(s: &str, min: usize, max: usize) -> Option<(i64, &str)> {
+    let n = s.bytes().take(max).take_while(u8::is_ascii_digit).count();
+    if n < min {
+        return None;
+    }
+    let v = s.as_bytes()[..n]
+        .iter()
+        .fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
+    Some((v, &s[n..]))
+}
+
+/// [`lead_digits`] for at most 9 digits, as a civil field.
+pub(super) fn lead_u32(s: &str, min: usize, max: usize) -> Option<(u32, &str)> {
+    let (v, rest) = lead_digits(s, min, max.min(9))?;
+    Some((u32::try_from(v).ok()?, rest))
+}
+
+/// The digits of a fraction of a second at the start of `s` (at least one;
+/// past nanoseconds they are read and dropped) as nanoseconds, and the rest.
+pub(super) fn fraction(s: &str) -> Option<(u32, &str)> {
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return None;
+    }
+    let digits = s.as_bytes();
+    let nanos = (0..9).fold(0u32, |acc, i| {
+        acc * 10
+            + digits
+                .get(i)
+                .filter(|_| i < n)
+                .map_or(0, |b| u32::from(b - b'0'))
+    });
+    Some((nanos, &s[n..]))
+}
+
+/// A fraction of a second written after the point (`5`, `123`, `123456`),
+/// the whole of `s`, as nanoseconds; digits past the ninth are ignored.
+pub fn fraction_ns(s: &str) -> Option<u32> {
+    match fraction(s) {
+        Some((ns, "")) => Some(ns),
+        _ => None,
+    }
+}
+
+/// English (and the common German) month names and abbreviations, any case.
+const MONTHS: &[(&str, u32)] = &[
+    ("jan", 1),
+    ("january", 1),
+    ("januar", 1),
+    ("feb", 2),
+    ("february", 2),
+    ("februar", 2),
+    ("mar", 3),
+    ("march", 3),
+    ("mär", 3),
+    ("märz", 3),
+    ("mrz", 3),
+    ("apr", 4),
+    ("april", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("jun", 6),
+    ("june", 6),
+    ("juni", 6),
+    ("jul", 7),
+    ("july", 7),
+    ("juli", 7),
+    ("aug", 8),
+    ("august", 8),
+    ("sep", 9),
+    ("sept", 9),
+    ("september", 9),
+    ("oct", 10),
+    ("october", 10),
+    ("okt", 10),
+    ("oktober", 10),
+    ("nov", 11),
+    ("november", 11),
+    ("dec", 12),
+    ("december", 12),
+    ("dez", 12),
+    ("dezember", 12),
+];
+
+/// A month's name or abbreviation (`Nov`, `november`, `Mär`, ...: English
+/// and the common German ones, any case), the whole of `word`, as 1..=12.
+pub fn month_from_name(word: &str) -> Option<u32> {
+    MONTHS
+        .iter()
+        .find(|(name, _)| word.chars().flat_map(char::to_lowercase).eq(name.chars()))
+        .map(|(_, m)| *m)
+}
+
+/// The month name at the start of `s` (see [`month_from_name`]) and the rest.
+pub(super) fn lead_month(s: &str) -> Option<(u32, &str)> {
+    let end = s.find(|c: char| !c.is_alphabetic()).unwrap_or(s.len());
+    Some((month_from_name(&s[..end])?, &s[end..]))
+}
+
+/// `YYYY-MM-DD` followed by `sep` and `hh:mm:ss`, then an optional `.` or
+/// `,` fraction: the civil time (not yet checked, see [`Civil::to_ns`]) and
+/// the unparsed rest.
+pub fn parse_iso_datetime(s: &str, sep: u8) -> Option<(Civil, &str)> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != sep
+        || b[13] != b':'
+        || b[16] != b':'
+        || !b[..19].is_ascii()
+    {
+        return None;
+    }
+    let mut civil = Civil {
+        year: i64::from(digits(&s[0..4])?),
+        month: digits(&s[5..7])?,
+        day: digits(&s[8..10])?,
+        hour: digits(&s[11..13])?,
+        minute: digits(&s[14..16])?,
+        second: digits(&s[17..19])?,
+        nanos: 0,
+    };
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix(['.', ',']) {
+        (civil.nanos, rest) = fraction(frac)?;
+    }
+    Some((civil, rest))
+}

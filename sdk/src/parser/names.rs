@@ -1,0 +1,91 @@
+//! The names parsers map: level words to a [`Severity`], and keys to valid
+//! field and label names.
+
+use crate::types::Severity;
+use std::borrow::Cow;
+
+/// The severity a level name stands for, case-insensitively (`warn`,
+/// `WARNING`, `err`, `fatal`, `CRIT`, logrus' `ERRO`, ...); `Unknown` when
+/// the name is not a level.
+pub fn severity_from_name(name: &str) -> Severity {
+    const NAMES: &[(&str, Severity)] = &[
+        ("info", Severity::Info),
+        ("error", Severity::Error),
+        ("warn", Severity::Warning),
+        ("warning", Severity::Warning),
+        ("debug", Severity::Debug),
+        ("trace", Severity::Trace),
+        ("notice", Severity::Notice),
+        ("critical", Severity::Critical),
+        ("fatal", Severity::Critical),
+        ("err", Severity::Error),
+        ("crit", Severity::Critical),
+        ("information", Severity::Info),
+        ("informational", Severity::Info),
+        ("dbg", Severity::Debug),
+        ("trc", Severity::Trace),
+        ("eror", Severity::Error),
+        ("erro", Severity::Error),
+        ("debu", Severity::Debug),
+        ("trac", Severity::Trace),
+        ("fata", Severity::Critical),
+        ("severe", Severity::Critical),
+        ("dpanic", Severity::Critical),
+        ("alert", Severity::Alert),
+        ("emerg", Severity::Emergency),
+        ("emergency", Severity::Emergency),
+        ("panic", Severity::Emergency),
+        ("pani", Severity::Emergency),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map_or(Severity::Unknown, |(_, s)| *s)
+}
+
+/// `name` made a valid field or label name as Loki's parsers do it:
+/// characters other than ASCII letters, digits and `_` become `_`, and (when
+/// `leading` says the name starts a full name) a leading digit gets a `_` in
+/// front; an empty name is `_`. Only a name that needs it is copied.
+pub fn sanitize_name(name: Cow<'_, str>, leading: bool) -> Cow<'_, str> {
+    let valid = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let needs_prefix = leading && name.starts_with(|c: char| c.is_ascii_digit());
+    if !name.is_empty() && !needs_prefix && name.chars().all(valid) {
+        return name;
+    }
+    let mut clean = String::with_capacity(name.len() + 1);
+    if needs_prefix || name.is_empty() {
+        clean.push('_');
+    }
+    clean.extend(name.chars().map(|c| if valid(c) { c } else { '_' }));
+    Cow::Owned(clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels() {
+        assert_eq!(severity_from_name("WARNING"), Severity::Warning);
+        assert_eq!(severity_from_name("Err"), Severity::Error);
+        assert_eq!(severity_from_name("CRITICAL"), Severity::Critical);
+        assert_eq!(severity_from_name("erro"), Severity::Error);
+        assert_eq!(severity_from_name("chatty"), Severity::Unknown);
+        assert_eq!(severity_from_name(""), Severity::Unknown);
+    }
+
+    #[test]
+    fn names() {
+        let clean = |s: &str, leading| sanitize_name(Cow::Borrowed(s), leading).into_owned();
+        assert!(matches!(
+            sanitize_name(Cow::Borrowed("ok_1"), true),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(clean("http.method", true), "http_method");
+        assert_eq!(clean("9lives", true), "_9lives");
+        assert_eq!(clean("9lives", false), "9lives");
+        assert_eq!(clean("", true), "_");
+        assert_eq!(clean("caf\u{e9}", true), "caf_");
+    }
+}
