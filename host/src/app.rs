@@ -35,6 +35,7 @@ impl Drop for RunningPlugin {
 struct Running {
     manifest: Manifest,
     plugins: BTreeMap<String, RunningPlugin>,
+    sources: BTreeMap<String, crate::sources::RunningSource>,
     /// The Alertmanager configuration's files (watched for reloads).
     alerting_files: Vec<PathBuf>,
 }
@@ -83,6 +84,10 @@ pub struct App {
     pub alerting: Arc<crate::alerting::AlertManager>,
     /// The log store.
     pub logs: crate::storage::logs::LogStore,
+    /// The running parser plugins, for the log sources.
+    parsers: Arc<crate::sources::ParserDirectory>,
+    /// The log sources' self-metrics.
+    pub source_metrics: Arc<crate::sources::SourceMetrics>,
     ready: AtomicBool,
     last_reload: std::sync::Mutex<Option<ReloadStatus>>,
     /// The configuration fixed at start.
@@ -183,6 +188,8 @@ impl App {
             rules,
             alerting,
             logs,
+            parsers: Arc::default(),
+            source_metrics: Arc::default(),
             ready: AtomicBool::new(false),
             last_reload: std::sync::Mutex::new(None),
             startup,
@@ -393,7 +400,10 @@ impl App {
         // Phase 2: swap. Dropping a RunningPlugin cancels its schedule after
         // the call in flight, if any, finishes.
         let mut running = self.running.lock().await;
-        let mut old_plugins = running.take().map(|r| r.plugins).unwrap_or_default();
+        let (mut old_plugins, mut old_sources) = running
+            .take()
+            .map(|r| (r.plugins, r.sources))
+            .unwrap_or_default();
         let mut plugins = BTreeMap::new();
         for handle in loaded {
             let cancel = CancellationToken::new();
@@ -429,12 +439,48 @@ impl App {
             }
         }
         drop(old_plugins);
+        // Log sources: parsers are looked up per batch, so a reloaded parser
+        // takes over between batches; a source whose settings changed is
+        // restarted and resumes from its stored position.
+        self.parsers.set(
+            plugins
+                .iter()
+                .filter(|(_, p)| p.handle.loaded.spec().kind == crate::runtime::PluginKind::Parser)
+                .map(|(name, p)| (name.clone(), Arc::clone(&p.handle)))
+                .collect(),
+        );
+        let mut sources = BTreeMap::new();
+        for spec in &manifest.sources {
+            match old_sources.remove(&spec.name) {
+                Some(kept) if kept.spec == *spec => {
+                    sources.insert(spec.name.clone(), kept);
+                }
+                old => {
+                    drop(old);
+                    match crate::sources::RunningSource::start(
+                        spec.clone(),
+                        self.logs.clone(),
+                        Arc::clone(&self.parsers),
+                        Arc::clone(&self.source_metrics),
+                    ) {
+                        Ok(s) => {
+                            sources.insert(spec.name.clone(), s);
+                        }
+                        Err(e) => {
+                            tracing::error!(source = %spec.name, error = %e, "log source not started")
+                        }
+                    }
+                }
+            }
+        }
+        drop(old_sources);
         let policy = alerting_policy(&manifest, alerting.as_ref(), &plugins);
         self.alerting.set_policy(policy);
         let alerting_files = alerting.map(|a| a.files).unwrap_or_default();
         *running = Some(Running {
             manifest,
             plugins,
+            sources,
             alerting_files,
         });
         Ok(())

@@ -26,6 +26,7 @@ pub mod reload;
 pub mod rules;
 pub mod runtime;
 pub mod scheduler;
+pub mod sources;
 pub mod storage;
 pub mod telemetry;
 pub mod template;

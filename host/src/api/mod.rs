@@ -87,6 +87,7 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
         with_alerting(app.telemetry.encode(), &{
             let mut more = app.alerting.metrics().encode();
             app.logs.encode_metrics(&mut more);
+            app.source_metrics.encode(&mut more);
             more
         }),
     )

@@ -9,6 +9,7 @@ pub mod redact;
 pub mod units;
 mod validate;
 mod validate_forward;
+mod validate_source;
 
 pub use error::{ManifestError, ManifestErrors, line_column};
 pub use interpolate::interpolate;
@@ -46,6 +47,8 @@ pub struct Manifest {
     pub forwards: Vec<crate::forward::ForwardSpec>,
     /// `[alerting]`.
     pub alerting: AlertingConfig,
+    /// `[[source]]` entries.
+    pub sources: Vec<crate::sources::SourceSpec>,
     /// The manifest text re-rendered with secrets redacted (see
     /// [`redact`]), for `/api/v1/status/config`.
     pub redacted: String,

@@ -41,6 +41,9 @@ pub struct RawManifest {
     /// One `[[forward]]` table per remote-write destination.
     #[serde(default, rename = "forward")]
     pub forwards: Vec<RawForward>,
+    /// One `[[source]]` table per log source.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<RawSource>,
     /// ```toml
     /// [alerting]
     /// config = "alertmanager.yml"          # Alertmanager 0.25's file, unchanged
@@ -50,6 +53,76 @@ pub struct RawManifest {
     /// ```
     #[serde(default)]
     pub alerting: RawAlerting,
+}
+
+/// `[[source]]`: where log lines come from, how they are parsed and where
+/// they are filed.
+///
+/// ```toml
+/// [[source]]
+/// name = "postfix"
+/// type = "file"                      # files, rotated or truncated, read exactly once
+/// paths = ["/var/log/mail.log"]      # globs
+/// exclude = ["*.gz"]
+/// format = "plain"                   # or "docker" (json-file container logs)
+/// parser = "postfix"                 # a [[plugin]] of kind "parser"; none: lines as they are
+/// index = "postfix"                  # logs-postfix-YYYY.MM.dd; default: the name
+/// labels = { job = "postfix" }       # stream labels of every line
+/// start_at = "beginning"             # or "end", for files not seen before
+/// multiline = { start = '^\S', negate = false, max_lines = 500, timeout = "1s" }
+/// max_line_size = "256KiB"
+/// batch_lines = 1000
+/// poll_interval = "250ms"
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// Unique name.
+    pub name: Spanned<String>,
+    /// `file`.
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    /// Glob patterns of the files to read.
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+    /// Glob patterns of files to leave alone.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// `plain` (default) or `docker`.
+    pub format: Option<Spanned<String>>,
+    /// The parser plugin.
+    pub parser: Option<Spanned<String>>,
+    /// The log type lines are filed under.
+    pub index: Option<Spanned<String>>,
+    /// Stream labels.
+    #[serde(default)]
+    pub labels: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    /// `beginning` (default) or `end`.
+    pub start_at: Option<Spanned<String>>,
+    /// Joining continuation lines (stack traces) into one entry.
+    pub multiline: Option<Spanned<RawMultiline>>,
+    /// Longer lines are cut; default `256KiB`.
+    pub max_line_size: Option<Spanned<String>>,
+    /// Most lines per parser call; default 1000.
+    pub batch_lines: Option<Spanned<u64>>,
+    /// How often files are checked for new lines; default `250ms`.
+    pub poll_interval: Option<Spanned<String>>,
+}
+
+/// `multiline = { ... }` of a `[[source]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMultiline {
+    /// A line matching this regex starts an entry.
+    pub start: String,
+    /// Invert: a line *not* matching starts an entry.
+    #[serde(default)]
+    pub negate: bool,
+    /// Most lines joined into one entry; default 500.
+    pub max_lines: Option<u64>,
+    /// A pending entry is emitted after this long without a new line;
+    /// default `1s`.
+    pub timeout: Option<String>,
 }
 
 /// `[alerting]`: the alert manager.

@@ -73,6 +73,11 @@ impl Checker<'_> {
         }
     }
 
+    /// `path` resolved against the manifest's folder, as text (for globs).
+    pub(super) fn resolve_str(&self, path: &str) -> String {
+        self.resolve(path).to_string_lossy().into_owned()
+    }
+
     fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
         if p.is_absolute() {
@@ -160,6 +165,7 @@ pub(super) fn validate(
 
     let forwards = super::validate_forward::forwards(&mut c, &raw.forwards, env);
     let alerting = alerting(&mut c, &raw.alerting, &plugins);
+    let sources = super::validate_source::sources(&mut c, &raw.sources, &plugins);
 
     if !c.errors.is_empty() {
         return Err(ManifestErrors(c.errors));
@@ -175,6 +181,7 @@ pub(super) fn validate(
         plugins,
         forwards,
         alerting,
+        sources,
         redacted: super::redact::redacted(source),
     })
 }

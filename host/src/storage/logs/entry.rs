@@ -227,7 +227,10 @@ mod tests {
             state: vec![1, 2, 3],
         };
         let with_state = encode_batch(&batch, Some(&state));
-        assert_eq!(decode_batch(&with_state).unwrap(), (batch.clone(), Some(state)));
+        assert_eq!(
+            decode_batch(&with_state).unwrap(),
+            (batch.clone(), Some(state))
+        );
         assert!(decode_batch(&with_state[..with_state.len() - 1]).is_none());
         assert!(decode_batch(&bytes[..bytes.len() - 1]).is_none());
         let mut longer = bytes.clone();

@@ -128,7 +128,7 @@ impl LogStore {
             return Ok(());
         }
         let snap = self.snapshot(&q.matchers, q.start_ns, q.end_ns);
-        let pending: Vec<&LogEntry> = snap
+        let mut pending: Vec<&LogEntry> = snap
             .pending
             .iter()
             .flat_map(|b| b.entries.iter().map(|(e, _)| e))
@@ -136,12 +136,23 @@ impl LogStore {
             .filter(|e| matches(&q.matchers, &e.stream))
             .filter(|e| q.contains.iter().all(|c| e.line.contains(c.as_str())))
             .collect();
-        let first = q.start_ns.div_euclid(WINDOW_NS);
-        let last = (q.end_ns - 1).div_euclid(WINDOW_NS);
-        let windows: Box<dyn Iterator<Item = i64>> = match q.direction {
-            Direction::Forward => Box::new(first..=last),
-            Direction::Backward => Box::new((first..=last).rev()),
-        };
+        pending.sort_by_key(|e| e.ts_ns);
+        // Only the windows of days that hold data: a range reaching back to
+        // 1970 costs nothing for the years without logs.
+        let mut days: BTreeSet<i64> = snap.partitions.iter().map(|v| v.partition.day).collect();
+        days.extend(pending.iter().map(|e| e.ts_ns.div_euclid(DAY_NS)));
+        let (first, last) = (
+            q.start_ns.div_euclid(WINDOW_NS),
+            (q.end_ns - 1).div_euclid(WINDOW_NS),
+        );
+        let per_day = DAY_NS / WINDOW_NS;
+        let mut windows: Vec<i64> = days
+            .iter()
+            .flat_map(|d| (d * per_day..(d + 1) * per_day).filter(|w| (first..=last).contains(w)))
+            .collect();
+        if q.direction == Direction::Backward {
+            windows.reverse();
+        }
         for w in windows {
             let lo = (w * WINDOW_NS).max(q.start_ns);
             let hi = ((w + 1) * WINDOW_NS).min(q.end_ns);
@@ -157,11 +168,11 @@ impl LogStore {
                     hits.push((ts, stream, tie, Hit::Doc(i, addr)));
                 }
             }
-            for (n, e) in pending.iter().enumerate() {
-                if e.ts_ns >= lo && e.ts_ns < hi {
-                    let fp = super::entry::fingerprint(&e.stream);
-                    hits.push((e.ts_ns, fp, u64::MAX / 2 + n as u64, Hit::Pending(e)));
-                }
+            let from = pending.partition_point(|e| e.ts_ns < lo);
+            let to = pending.partition_point(|e| e.ts_ns < hi);
+            for (n, e) in pending[from..to].iter().enumerate() {
+                let fp = super::entry::fingerprint(&e.stream);
+                hits.push((e.ts_ns, fp, u64::MAX / 2 + n as u64, Hit::Pending(e)));
             }
             hits.sort_by_key(|h| (h.0, h.1, h.2));
             if q.direction == Direction::Backward {

@@ -355,12 +355,20 @@ fn a_source_state_is_durable_with_its_entries() {
         // Killed before the next commit.
     }
     let store = LogStore::open(config(dir.path())).unwrap();
-    assert_eq!(store.source_state("file:postfix"), Some(vec![2]), "replayed");
+    assert_eq!(
+        store.source_state("file:postfix"),
+        Some(vec![2]),
+        "replayed"
+    );
     assert_eq!(store.source_state("other"), None);
     store.commit().unwrap();
     drop(store);
     let store = LogStore::open(config(dir.path())).unwrap();
-    assert_eq!(store.source_state("file:postfix"), Some(vec![2]), "persisted");
+    assert_eq!(
+        store.source_state("file:postfix"),
+        Some(vec![2]),
+        "persisted"
+    );
     let lines: Vec<String> = search(&store, &all("app", t - S, t + S))
         .into_iter()
         .map(|(_, l)| l)
