@@ -167,6 +167,7 @@ impl App {
             tokio::task::spawn_blocking(move || crate::storage::logs::LogStore::open(log_config))
                 .await?
                 .map_err(|e| anyhow::anyhow!("cannot open the log store: {e}"))?;
+        runtime.query_source().set_logs(logs.clone());
         let to_manager = Arc::downgrade(&alerting);
         rules.set_notifier(
             Arc::new(move |alerts| {
@@ -462,7 +463,9 @@ impl App {
                         self.logs.clone(),
                         Arc::clone(&self.parsers),
                         Arc::clone(&self.source_metrics),
-                    ) {
+                    )
+                    .await
+                    {
                         Ok(s) => {
                             sources.insert(spec.name.clone(), s);
                         }

@@ -155,7 +155,15 @@ pub mod query {
         crate::testing::with_host(|h| h.stage(samples, at_ms))
     }
 
-    /// Runs a LogQL log query over `[start_ns, end_ns]`.
+    /// Evaluates a LogQL metric query at `at_ms` (log-based rules).
+    pub fn instant_logs(logql: &str, at_ms: i64) -> Result<Vec<Sample>, QueryError> {
+        #[cfg(target_family = "wasm")]
+        return crate::bindings::query::instant_logs(logql, at_ms);
+        #[cfg(not(target_family = "wasm"))]
+        crate::testing::with_host(|h| h.instant(logql, at_ms))
+    }
+
+    /// Runs a LogQL log query over `[start_ns, end_ns)`, newest first.
     pub fn search_logs(
         logql: &str,
         start_ns: i64,

@@ -46,7 +46,12 @@ fn append(path: &std::path::Path, from: usize, to: usize) {
         .open(path)
         .unwrap();
     for i in from..to {
-        writeln!(f, "level=info msg=\"request served\" seq={i} status={}", 200 + i % 3).unwrap();
+        writeln!(
+            f,
+            "level=info msg=\"request served\" seq={i} status={}",
+            200 + i % 3
+        )
+        .unwrap();
     }
 }
 

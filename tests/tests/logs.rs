@@ -195,3 +195,96 @@ fn port_of(dir: &tempfile::TempDir) -> u16 {
         .parse()
         .unwrap()
 }
+
+/// The seed's "IMAP connection errors elevated", written as a Loki ruler
+/// rule in LogQL over Dovecot's log lines: the stock rules plugin with
+/// `language = "logql"` evaluates it against the log store and the alert
+/// fires (and shows in `/api/v1/alerts` and `/api/v1/rules`).
+#[test]
+fn a_logql_alerting_rule_fires_on_dovecot_auth_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("dovecot.yml"),
+        r#"groups:
+  - name: dovecot
+    rules:
+      - alert: IMAPConnectionErrorsElevated
+        expr: 'sum by (host) (count_over_time({job="dovecot"} |= "auth failed" [5m])) > 3'
+        labels:
+          severity: warning
+        annotations:
+          summary: '{{ $value }} failed IMAP logins on {{ $labels.host }}'
+"#,
+    )
+    .unwrap();
+    let port = support::free_port();
+    let manifest = dir.path().join("watchpost.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            r#"[server]
+listen = "127.0.0.1:{port}"
+
+[[plugin]]
+name = "log-rules"
+kind = "rule"
+path = "prometheus-rules"
+interval = "1s"
+[plugin.capabilities]
+read_dirs = ["rules"]
+[plugin.config]
+files = ["*.yml"]
+language = "logql"
+"#
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&manifest, port);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let values: Vec<serde_json::Value> = (0..5)
+        .map(|i| {
+            serde_json::json!([
+                (now + i).to_string(),
+                format!("imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<bob{i}>, method=PLAIN, rip=127.0.0.1")
+            ])
+        })
+        .chain([serde_json::json!([
+            (now + 10).to_string(),
+            "imap-login: Login: user=<alice>, method=PLAIN, rip=127.0.0.1"
+        ])])
+        .collect();
+    let (status, body) = support::post_json(
+        &format!("{}/loki/api/v1/push", server.base),
+        &serde_json::json!({"streams": [{"stream": {"job": "dovecot", "host": "mx1"}, "values": values}]}),
+    );
+    assert_eq!(status, 204, "{body}");
+    let firing = support::wait_for(std::time::Duration::from_secs(20), || {
+        server.alerts().iter().any(|a| {
+            a["labels"]["alertname"] == "IMAPConnectionErrorsElevated" && a["state"] == "firing"
+        })
+    });
+    assert!(
+        firing,
+        "alerts: {:?}\nlog: {}",
+        server.alerts(),
+        server.log_text()
+    );
+    let alert = server
+        .alerts()
+        .into_iter()
+        .find(|a| a["labels"]["alertname"] == "IMAPConnectionErrorsElevated")
+        .unwrap();
+    assert_eq!(alert["labels"]["host"], "mx1");
+    assert_eq!(
+        alert["annotations"]["summary"],
+        "5 failed IMAP logins on mx1"
+    );
+    let rules = server.json("/api/v1/rules");
+    let rule = &rules["data"]["groups"][0]["rules"][0];
+    assert_eq!(rule["health"], "ok", "{rules}");
+}

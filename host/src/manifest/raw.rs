@@ -73,6 +73,13 @@ pub struct RawManifest {
 /// max_line_size = "256KiB"
 /// batch_lines = 1000
 /// poll_interval = "250ms"
+///
+/// [[source]]
+/// name = "syslog"
+/// type = "syslog"                    # RFC 3164/5424 over UDP and TCP (octet-counted or LF)
+/// listen_udp = "127.0.0.1:5514"
+/// listen_tcp = "127.0.0.1:5514"
+/// parser = "syslog"
 /// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -107,6 +114,10 @@ pub struct RawSource {
     pub batch_lines: Option<Spanned<u64>>,
     /// How often files are checked for new lines; default `250ms`.
     pub poll_interval: Option<Spanned<String>>,
+    /// `type = "syslog"`: UDP address to listen on.
+    pub listen_udp: Option<Spanned<String>>,
+    /// `type = "syslog"`: TCP address to listen on.
+    pub listen_tcp: Option<Spanned<String>>,
 }
 
 /// `multiline = { ... }` of a `[[source]]`.

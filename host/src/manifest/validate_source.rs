@@ -5,7 +5,7 @@ use super::PluginSpec;
 use super::raw::RawSource;
 use super::validate::Checker;
 use crate::runtime::PluginKind;
-use crate::sources::{FileSpec, MultilineSpec, SourceKind, SourceSpec};
+use crate::sources::{FileSpec, MultilineSpec, SourceKind, SourceSpec, SyslogSpec};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -28,16 +28,49 @@ pub(super) fn sources(
         if !names.insert(name.clone()) {
             c.error(&s.name, format!("duplicate source name {name:?}"));
         }
-        if s.kind.get_ref() != "file" {
+        let is_syslog = s.kind.get_ref() == "syslog";
+        if !is_syslog && s.kind.get_ref() != "file" {
             c.error(
                 &s.kind,
                 format!(
-                    "unknown source type {:?} (expected \"file\")",
+                    "unknown source type {:?} (expected \"file\" or \"syslog\")",
                     s.kind.get_ref()
                 ),
             );
         }
-        if s.paths.is_empty() {
+        let address = |c: &mut Checker<'_>, v: &Option<toml::Spanned<String>>, key: &str| {
+            let v = v.as_ref()?;
+            if !is_syslog {
+                c.error(v, format!("{key} is for sources of type \"syslog\""));
+                return None;
+            }
+            match v.get_ref().parse::<std::net::SocketAddr>() {
+                Ok(a) => Some(a),
+                Err(_) => {
+                    c.error(
+                        v,
+                        format!(
+                            "{key}: {:?} is not an address like \"127.0.0.1:5514\"",
+                            v.get_ref()
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let udp = address(c, &s.listen_udp, "listen_udp");
+        let tcp = address(c, &s.listen_tcp, "listen_tcp");
+        if is_syslog {
+            if s.listen_udp.is_none() && s.listen_tcp.is_none() {
+                c.error(
+                    &s.name,
+                    format!("syslog source {name:?} needs listen_udp or listen_tcp"),
+                );
+            }
+            if let Some(p) = s.paths.first() {
+                c.error(p, "paths are for sources of type \"file\"");
+            }
+        } else if s.paths.is_empty() {
             c.error(&s.name, format!("source {name:?} needs at least one path"));
         }
         let glob_ok = |c: &mut Checker<'_>, p: &toml::Spanned<String>| {
@@ -116,7 +149,10 @@ pub(super) fn sources(
         let multiline = s.multiline.as_ref().and_then(|m| {
             let raw = m.get_ref();
             if let Err(e) = regex::Regex::new(&raw.start) {
-                c.error(m, format!("multiline start: {}", crate::util::one_line(&e.to_string())));
+                c.error(
+                    m,
+                    format!("multiline start: {}", crate::util::one_line(&e.to_string())),
+                );
                 return None;
             }
             let timeout = match raw.timeout.as_deref().map(super::units::parse_duration) {
@@ -150,16 +186,21 @@ pub(super) fn sources(
         if c.error_count() > before {
             continue;
         }
-        out.push(SourceSpec {
-            name,
-            kind: SourceKind::File(FileSpec {
+        let kind = if is_syslog {
+            SourceKind::Syslog(SyslogSpec { udp, tcp })
+        } else {
+            SourceKind::File(FileSpec {
                 include,
                 exclude,
                 docker,
                 start_at_end,
                 multiline,
                 poll_interval,
-            }),
+            })
+        };
+        out.push(SourceSpec {
+            name,
+            kind,
             parser: s.parser.as_ref().map(|p| p.get_ref().clone()),
             index,
             labels,

@@ -19,6 +19,8 @@ pub struct SourceCounters {
     pub batches: u64,
     /// Appends the store refused (retried).
     pub append_failures: u64,
+    /// Messages dropped because the source's queue was full (UDP).
+    pub dropped: u64,
 }
 
 /// Every source's counters.
@@ -49,7 +51,7 @@ impl SourceMetrics {
             return;
         }
         type Row = (&'static str, &'static str, fn(&SourceCounters) -> u64);
-        let rows: [Row; 5] = [
+        let rows: [Row; 6] = [
             (
                 "watchpost_source_lines_total",
                 "Lines read by a log source.",
@@ -74,6 +76,11 @@ impl SourceMetrics {
                 "watchpost_source_append_failures_total",
                 "Appends the log store refused (retried).",
                 |c| c.append_failures,
+            ),
+            (
+                "watchpost_source_dropped_total",
+                "Messages dropped because the source's queue was full (UDP).",
+                |c| c.dropped,
             ),
         ];
         for (name, help, get) in rows {

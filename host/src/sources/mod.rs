@@ -9,6 +9,8 @@
 //!   up by name for each batch, so a reloaded parser takes over between
 //!   batches) → log entries → one durable append that also stores the
 //!   tailer's checkpoint (lines and position survive a crash together).
+//! - `syslog.rs`: UDP and TCP (octet-counted or newline-framed) syslog
+//!   listeners feeding the same parse-and-store path.
 //! - `entries.rs`: parsed records → log entries (stream labels, time,
 //!   typed fields, severity, parse errors).
 //! - `metrics.rs`: per-source self-metrics.
@@ -17,9 +19,11 @@ mod entries;
 pub mod file;
 mod metrics;
 mod runner;
+mod syslog;
 
 pub use metrics::SourceMetrics;
 pub use runner::{ParserDirectory, RunningSource};
+pub use syslog::SyslogSpec;
 
 use std::time::Duration;
 
@@ -47,6 +51,8 @@ pub struct SourceSpec {
 pub enum SourceKind {
     /// Files.
     File(FileSpec),
+    /// A syslog listener.
+    Syslog(SyslogSpec),
 }
 
 /// `type = "file"`.

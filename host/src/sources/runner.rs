@@ -43,7 +43,7 @@ pub struct RunningSource {
     /// What it runs.
     pub spec: SourceSpec,
     cancel: CancellationToken,
-    _task: JoinHandle<()>,
+    _task: Option<JoinHandle<()>>,
 }
 
 impl Drop for RunningSource {
@@ -57,8 +57,7 @@ const MAX_RETRY: Duration = Duration::from_secs(5);
 /// Most bytes read per round.
 const MAX_BATCH_BYTES: usize = 4 << 20;
 
-fn tail_config(spec: &SourceSpec) -> Result<TailConfig, String> {
-    let SourceKind::File(f) = &spec.kind;
+fn tail_config(spec: &SourceSpec, f: &super::FileSpec) -> Result<TailConfig, String> {
     let multiline = match &f.multiline {
         Some(m) => Some(Multiline {
             start: regex::Regex::new(&m.start).map_err(|e| e.to_string())?,
@@ -84,23 +83,40 @@ fn tail_config(spec: &SourceSpec) -> Result<TailConfig, String> {
 }
 
 impl RunningSource {
-    /// Starts `spec`, resuming from the checkpoint the store holds for it.
-    pub fn start(
+    /// Starts `spec` (a file source resumes from the checkpoint the store
+    /// holds for it; a listener binds its addresses first).
+    pub async fn start(
         spec: SourceSpec,
         logs: LogStore,
         parsers: Arc<ParserDirectory>,
         metrics: Arc<SourceMetrics>,
     ) -> Result<RunningSource, String> {
-        let config = tail_config(&spec)?;
         let cancel = CancellationToken::new();
-        let task = tokio::spawn(run(
-            spec.clone(),
-            config,
-            logs,
-            parsers,
-            metrics,
-            cancel.clone(),
-        ));
+        let task = match &spec.kind {
+            SourceKind::File(f) => {
+                let config = tail_config(&spec, f)?;
+                Some(tokio::spawn(run(
+                    spec.clone(),
+                    config,
+                    logs,
+                    parsers,
+                    metrics,
+                    cancel.clone(),
+                )))
+            }
+            SourceKind::Syslog(s) => {
+                super::syslog::start(
+                    spec.clone(),
+                    s.clone(),
+                    logs,
+                    parsers,
+                    metrics,
+                    cancel.clone(),
+                )
+                .await?;
+                None
+            }
+        };
         Ok(RunningSource {
             spec,
             cancel,
@@ -121,8 +137,10 @@ async fn run(
     metrics: Arc<SourceMetrics>,
     cancel: CancellationToken,
 ) {
-    let SourceKind::File(file) = &spec.kind;
-    let poll_interval = file.poll_interval;
+    let poll_interval = match &spec.kind {
+        SourceKind::File(file) => file.poll_interval,
+        SourceKind::Syslog(_) => unreachable!("file sources only"),
+    };
     let key = state_key(&spec);
     let checkpoint: Option<Checkpoint> = logs
         .source_state(&key)
@@ -161,42 +179,69 @@ async fn run(
             }
             continue;
         }
-        let entries = parse(&spec, &index, &records, &parsers, &metrics).await;
         let state = SourceState {
             key: key.clone(),
             state,
         };
-        // Retry until stored: the checkpoint only moves with the lines.
-        let mut wait = Duration::from_millis(100);
-        loop {
-            let (store, batch, st) = (logs.clone(), entries.clone(), state.clone());
-            let stored =
-                tokio::task::spawn_blocking(move || store.append_with_state(batch, Some(st))).await;
-            match stored {
-                Ok(Ok(outcome)) => {
-                    for (_, reason) in outcome.rejected.iter().take(3) {
-                        tracing::warn!(source = %spec.name, reason = %reason, "log entry refused");
-                    }
-                    metrics.update(&spec.name, |c| c.batches += 1);
-                    break;
-                }
-                Ok(Err(e)) => {
-                    metrics.update(&spec.name, |c| c.append_failures += 1);
-                    tracing::warn!(source = %spec.name, error = %e, "storing log lines failed; retrying");
-                }
-                Err(e) => {
-                    tracing::error!(source = %spec.name, error = %e, "storing log lines panicked");
-                }
-            }
-            tokio::select! {
-                // Not stored: a restart reads these lines again.
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(wait) => {}
-            }
-            wait = (wait * 2).min(MAX_RETRY);
+        if !store_batch(
+            &spec,
+            &index,
+            &records,
+            Some(state),
+            &logs,
+            &parsers,
+            &metrics,
+            &cancel,
+        )
+        .await
+        {
+            // Not stored: a restart reads these lines again.
+            return;
         }
     }
     tracing::info!(source = %spec.name, "log source stopped");
+}
+
+/// Parses and stores `records` (with `state`), retrying a refused append
+/// until it is stored; `false` when cancelled first.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn store_batch(
+    spec: &SourceSpec,
+    index: &Arc<str>,
+    records: &[TailRecord],
+    state: Option<SourceState>,
+    logs: &LogStore,
+    parsers: &ParserDirectory,
+    metrics: &SourceMetrics,
+    cancel: &CancellationToken,
+) -> bool {
+    let entries = parse(spec, index, records, parsers, metrics).await;
+    let mut wait = Duration::from_millis(100);
+    loop {
+        let (store, batch, st) = (logs.clone(), entries.clone(), state.clone());
+        let stored = tokio::task::spawn_blocking(move || store.append_with_state(batch, st)).await;
+        match stored {
+            Ok(Ok(outcome)) => {
+                for (_, reason) in outcome.rejected.iter().take(3) {
+                    tracing::warn!(source = %spec.name, reason = %reason, "log entry refused");
+                }
+                metrics.update(&spec.name, |c| c.batches += 1);
+                return true;
+            }
+            Ok(Err(e)) => {
+                metrics.update(&spec.name, |c| c.append_failures += 1);
+                tracing::warn!(source = %spec.name, error = %e, "storing log lines failed; retrying");
+            }
+            Err(e) => {
+                tracing::error!(source = %spec.name, error = %e, "storing log lines panicked");
+            }
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return false,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = (wait * 2).min(MAX_RETRY);
+    }
 }
 
 /// Parses `records` with the source's parser (raw when there is none or it
@@ -260,7 +305,10 @@ async fn parse(
             let r = records.get(rec.line as usize)?;
             bytes += r.line.len() as u64;
             errors += u64::from(rec.parse_error.is_some());
-            let mut labels = vec![("filename", r.path.to_string())];
+            let mut labels = Vec::new();
+            if matches!(spec.kind, SourceKind::File(_)) {
+                labels.push(("filename", r.path.to_string()));
+            }
             if let Some(s) = &r.stream {
                 labels.push(("stream", s.clone()));
             }

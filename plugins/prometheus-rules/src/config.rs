@@ -5,6 +5,7 @@
 //! files = ["rules/*.yml", "/etc/prometheus/alert_rules.yml"]
 //! dir = "/etc/watchpost"            # base of relative patterns (optional)
 //! external_labels = { cluster = "mail-1" }
+//! language = "promql"              # or "logql": Loki ruler files
 //! ```
 
 use crate::names::is_label_name;
@@ -29,6 +30,22 @@ pub struct Config {
     /// `$externalLabels` in templates, which the host expands.
     #[serde(default)]
     pub external_labels: BTreeMap<String, String>,
+    /// The query language of the rules' `expr`: `promql` (Prometheus rule
+    /// files, over the metrics store) or `logql` (Loki ruler files, over the
+    /// log store).
+    #[serde(default)]
+    pub language: Language,
+}
+
+/// The language of rule expressions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Prometheus' PromQL.
+    #[default]
+    Promql,
+    /// Loki's LogQL (metric queries).
+    Logql,
 }
 
 impl Config {

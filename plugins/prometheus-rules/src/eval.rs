@@ -8,6 +8,7 @@
 //! repeats a label set is skipped and logged, as Prometheus marks such a
 //! rule unhealthy and records nothing for it.
 
+use crate::config::Language;
 use crate::rulefmt::{Rule, RuleGroup};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -30,11 +31,17 @@ struct GroupRun {
     recorded: Vec<BTreeSet<SeriesKey>>,
 }
 
-/// Every group's last run, by (file, group name).
+/// Every group's last run, by (file, group name), and the language the
+/// rules query in.
 #[derive(Default)]
-pub struct GroupRuns(HashMap<(PathBuf, String), GroupRun>);
+pub struct GroupRuns(HashMap<(PathBuf, String), GroupRun>, Language);
 
 impl GroupRuns {
+    /// No runs yet; rules query in `language`.
+    pub fn new(language: Language) -> GroupRuns {
+        GroupRuns(HashMap::new(), language)
+    }
+
     /// Evaluates the groups of `groups` that are due at `at_ms`; describes
     /// the others as they last ran. Groups no longer loaded are forgotten.
     pub fn evaluate<'a>(
@@ -60,7 +67,7 @@ impl GroupRuns {
                         .filter(|run| run.group.rules == group.rules)
                         .map(|run| run.recorded.clone())
                         .unwrap_or_else(|| vec![BTreeSet::new(); group.rules.len()]);
-                    let run = evaluate_group(file, group, at_ms, slot, recorded, &mut out);
+                    let run = evaluate_group(file, group, at_ms, slot, recorded, self.1, &mut out);
                     self.0.insert(key.clone(), run);
                 }
             }
@@ -83,12 +90,13 @@ fn evaluate_group(
     at_ms: i64,
     slot: Option<i64>,
     mut recorded: Vec<BTreeSet<SeriesKey>>,
+    language: Language,
     out: &mut Evaluation,
 ) -> GroupRun {
     let mut rules = Vec::with_capacity(group.rules.len());
     for (i, rule) in group.rules.iter().enumerate() {
         let started = std::time::Instant::now();
-        let result = evaluate_rule(rule, group.limit, at_ms, &mut recorded[i], out);
+        let result = evaluate_rule(rule, group.limit, at_ms, language, &mut recorded[i], out);
         if let Err(e) = &result {
             log::warn(&format!(
                 "{}: group {:?}, rule {} ({:?}): {e}",
@@ -155,10 +163,15 @@ fn evaluate_rule(
     rule: &Rule,
     limit: i64,
     at_ms: i64,
+    language: Language,
     recorded_before: &mut BTreeSet<SeriesKey>,
     out: &mut Evaluation,
 ) -> Result<(), String> {
-    let samples = query::instant(&rule.expr, at_ms).map_err(|e| match e {
+    let answer = match language {
+        Language::Promql => query::instant(&rule.expr, at_ms),
+        Language::Logql => query::instant_logs(&rule.expr, at_ms),
+    };
+    let samples = answer.map_err(|e| match e {
         QueryError::Unavailable(why) => format!("query unavailable: {why}"),
         QueryError::BadQuery(why) => format!("bad query: {why}"),
         QueryError::Execution(why) => format!("query failed: {why}"),

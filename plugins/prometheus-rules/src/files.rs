@@ -8,7 +8,28 @@
 //! at the pattern's literal directory prefix: inside the sandbox only the
 //! granted directory can be read, not its parents.
 
+use crate::config::Language;
 use crate::rulefmt::{self, PromqlChecks, RuleGroup};
+
+/// LogQL expressions for Loki ruler files: metric queries only, with the
+/// LogQL parser's `line, col` errors; templates are checked by the host.
+struct LogqlChecks;
+
+impl rulefmt::Checks for LogqlChecks {
+    fn expr(&self, expr: &str) -> Result<(), String> {
+        match watchpost_logql::parse(expr) {
+            Ok(watchpost_logql::Expr::Sample(_)) => Ok(()),
+            Ok(watchpost_logql::Expr::Log(_)) => Err(format!(
+                "{expr:?} is a log query; a rule needs a metric query (e.g. count_over_time(...))"
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn template(&self, _alert: &str, _text: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -43,15 +64,17 @@ pub struct Refresh {
 #[derive(Debug)]
 pub struct RuleFiles {
     patterns: Vec<String>,
+    language: Language,
     files: BTreeMap<PathBuf, Loaded>,
     refreshed: bool,
 }
 
 impl RuleFiles {
     /// Patterns must already be absolute.
-    pub fn new(patterns: Vec<String>) -> Self {
+    pub fn new(patterns: Vec<String>, language: Language) -> Self {
         RuleFiles {
             patterns,
+            language,
             files: BTreeMap::new(),
             refreshed: false,
         }
@@ -99,7 +122,7 @@ impl RuleFiles {
                 continue;
             }
             let previous = self.files.remove(&path).and_then(|l| l.groups);
-            let groups = match read(&path) {
+            let groups = match read(&path, self.language) {
                 Ok(groups) => {
                     out.changed = true;
                     Some(groups)
@@ -169,10 +192,14 @@ fn walk(path: &Path, rest: &[String], out: &mut Vec<PathBuf>) {
 }
 
 /// Reads and validates one file; errors as `path: error`.
-fn read(path: &Path) -> Result<Vec<RuleGroup>, Vec<String>> {
+fn read(path: &Path, language: Language) -> Result<Vec<RuleGroup>, Vec<String>> {
     let prefix = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let text = std::fs::read_to_string(path).map_err(|e| vec![prefix(&e)])?;
-    rulefmt::parse(&text, &PromqlChecks)
+    let checks: &dyn rulefmt::Checks = match language {
+        Language::Promql => &PromqlChecks,
+        Language::Logql => &LogqlChecks,
+    };
+    rulefmt::parse(&text, checks)
         .map(|g| g.groups)
         .map_err(|errors| errors.iter().map(|e| prefix(e)).collect())
 }

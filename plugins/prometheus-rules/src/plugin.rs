@@ -32,7 +32,7 @@ impl Rule for PrometheusRules {
             .iter()
             .map(|f| Path::new(&base).join(f).to_string_lossy().into_owned())
             .collect();
-        let mut files = RuleFiles::new(patterns);
+        let mut files = RuleFiles::new(patterns, config.language);
         let refresh = files.refresh();
         if !refresh.errors.is_empty() {
             return Err(Error::new(format!(
@@ -42,7 +42,7 @@ impl Rule for PrometheusRules {
         }
         let plugin = PrometheusRules {
             files,
-            runs: eval::GroupRuns::default(),
+            runs: eval::GroupRuns::new(config.language),
             _external_labels: config.external_labels,
         };
         plugin.report(&refresh);

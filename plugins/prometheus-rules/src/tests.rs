@@ -469,3 +469,51 @@ fn patterns_that_match_nothing_are_warned_about() {
             .any(|m| m.contains("matches no file"))
     );
 }
+
+#[test]
+fn loki_ruler_files_are_checked_as_logql_and_evaluated_over_the_logs() {
+    let dir = scratch("logql");
+    const EXPR: &str =
+        r#"sum by (host) (count_over_time({job="dovecot"} |= "auth failed" [5m])) > 10"#;
+    write(
+        &dir.join("dovecot.yml"),
+        &format!(
+            "groups:\n  - name: dovecot\n    rules:\n      - alert: IMAPConnectionErrorsElevated\n        expr: '{EXPR}'\n        labels:\n          severity: warning\n"
+        ),
+        1,
+    );
+    host(vec![(EXPR, vec![sample(&[("host", "mx1")], 42.0)])]);
+    let config = |files: &str| {
+        serde_json::from_value::<crate::config::Config>(serde_json::json!({
+            "files": [files],
+            "dir": dir.to_str().unwrap(),
+            "language": "logql",
+        }))
+        .unwrap()
+    };
+    let mut rules = PrometheusRules::new(config("dovecot.yml")).unwrap();
+    let eval = rules.evaluate(AT).unwrap();
+    assert_eq!(eval.alerts.len(), 1);
+    assert_eq!(eval.alerts[0].rule, "IMAPConnectionErrorsElevated");
+    assert_eq!(eval.alerts[0].value, 42.0);
+    assert_eq!(eval.rules[0].error, None);
+
+    // A log query is not a rule; PromQL-only syntax is not LogQL.
+    write(
+        &dir.join("bad.yml"),
+        "groups:\n  - name: bad\n    rules:\n      - alert: A\n        expr: '{job=\"dovecot\"} |= \"x\"'\n      - alert: B\n        expr: 'rate(x[5m]) offset 1h'\n",
+        1,
+    );
+    let err = PrometheusRules::new(config("bad.yml"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("is a log query; a rule needs a metric query"),
+        "{err}"
+    );
+    assert!(err.contains("parse error"), "{err}");
+    // The same file is fine as PromQL where it parses as PromQL.
+    let promql = plugin(&dir, &["dovecot.yml"]).err().unwrap().to_string();
+    assert!(promql.contains("dovecot.yml"), "{promql}");
+}

@@ -2,10 +2,13 @@
 //! metrics store (instant queries at the time the plugin asks for). A query
 //! is bounded by the plugin's call timeout as well as `[query] timeout`: the
 //! guest is blocked in the host while it runs, where epochs cannot interrupt
-//! it. Log search answers `unavailable` until logs land.
+//! it. LogQL goes to the log store: `search-logs` (log queries) and
+//! `instant-logs` (metric queries, for log-based rules).
 
+use crate::log_query::{self, LogQueryError};
 use crate::query::{self, QueryValue};
 use crate::runtime::bindings::types::{Label, RecordedSample};
+use crate::storage::logs::Direction;
 use crate::storage::metrics::Labels;
 use crate::storage::metrics::labels::METRIC_NAME;
 
@@ -90,13 +93,103 @@ impl Host for StoreState {
 
     fn search_logs(
         &mut self,
-        _logql: String,
-        _start_ns: i64,
-        _end_ns: i64,
-        _limit: u32,
+        logql: String,
+        start_ns: i64,
+        end_ns: i64,
+        limit: u32,
     ) -> wasmtime::Result<Result<Vec<LogEntry>, QueryError>> {
-        Ok(Err(QueryError::Unavailable(
-            "log search is not available yet in this Watchpost build".into(),
-        )))
+        let Some(logs) = self.plugin.query.logs() else {
+            return Ok(Err(QueryError::Unavailable(
+                "no log store behind this runtime".into(),
+            )));
+        };
+        let selector = match log_query::parse_log_query(&logql) {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(QueryError::BadQuery(e.to_string()))),
+        };
+        let result = log_query::select(
+            logs,
+            &selector,
+            start_ns,
+            end_ns,
+            limit as usize,
+            Direction::Backward,
+        );
+        Ok(match result {
+            Ok(r) => {
+                let mut entries: Vec<LogEntry> = r
+                    .streams
+                    .into_iter()
+                    .flat_map(|s| {
+                        let labels = labels_of(&s.labels);
+                        s.values.into_iter().map(move |(t, line)| LogEntry {
+                            labels: labels.clone(),
+                            timestamp_ns: t,
+                            line,
+                        })
+                    })
+                    .collect();
+                entries.sort_by_key(|e| std::cmp::Reverse(e.timestamp_ns));
+                Ok(entries)
+            }
+            Err(LogQueryError::BadQuery(m)) => Err(QueryError::BadQuery(m)),
+            Err(e) => Err(QueryError::Execution(e.to_string())),
+        })
     }
+
+    fn instant_logs(
+        &mut self,
+        logql: String,
+        at_ms: i64,
+    ) -> wasmtime::Result<Result<Vec<Sample>, QueryError>> {
+        let Some(logs) = self.plugin.query.logs() else {
+            return Ok(Err(QueryError::Unavailable(
+                "no log store behind this runtime".into(),
+            )));
+        };
+        let expr = match log_query::parse_query(&logql) {
+            Ok(watchpost_logql::Expr::Sample(e)) => e,
+            Ok(watchpost_logql::Expr::Log(_)) => {
+                return Ok(Err(QueryError::BadQuery(
+                    "a metric query is expected (e.g. count_over_time(...)), not a log query"
+                        .into(),
+                )));
+            }
+            Err(e) => return Ok(Err(QueryError::BadQuery(e.to_string()))),
+        };
+        let at_ns = at_ms.saturating_mul(1_000_000);
+        Ok(match log_query::eval(logs, &expr, at_ns, at_ns, 1) {
+            Ok(log_query::MetricResult::Scalar(points)) => Ok(points
+                .into_iter()
+                .map(|(_, v)| Sample {
+                    labels: Vec::new(),
+                    timestamp_ms: at_ms,
+                    value: v,
+                })
+                .collect()),
+            Ok(log_query::MetricResult::Matrix(series)) => Ok(series
+                .into_iter()
+                .filter_map(|(labels, points)| {
+                    let (_, v) = points.last()?;
+                    Some(Sample {
+                        labels: labels_of(&labels),
+                        timestamp_ms: at_ms,
+                        value: *v,
+                    })
+                })
+                .collect()),
+            Err(LogQueryError::BadQuery(m)) => Err(QueryError::BadQuery(m)),
+            Err(e) => Err(QueryError::Execution(e.to_string())),
+        })
+    }
+}
+
+fn labels_of(labels: &watchpost_logql::Labels) -> Vec<Label> {
+    labels
+        .iter()
+        .map(|(n, v)| Label {
+            name: n.into(),
+            value: v.into(),
+        })
+        .collect()
 }
