@@ -288,3 +288,160 @@ language = "logql"
     let rule = &rules["data"]["groups"][0]["rules"][0];
     assert_eq!(rule["health"], "ok", "{rules}");
 }
+
+/// Live tail (Grafana's Explore "Live"): a WebSocket on
+/// `/loki/api/v1/tail` first gets the recent matching entries, then each new
+/// one as it is pushed, once, in Loki's message shape.
+#[test]
+fn live_tail_streams_new_entries_over_a_websocket() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_bare(dir.path());
+    let push = |lines: &[&str]| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let values: Vec<serde_json::Value> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| serde_json::json!([(now + i as u128).to_string(), l]))
+            .collect();
+        let (status, body) = support::post_json(
+            &format!("{}/loki/api/v1/push", server.base),
+            &serde_json::json!({"streams": [{"stream": {"job": "api"}, "values": values}]}),
+        );
+        assert_eq!(status, 204, "{body}");
+    };
+    push(&["before 1", "ignored", "before 2"]);
+    let url = format!(
+        "{}/loki/api/v1/tail?query={}&limit=10",
+        server.base.replace("http://", "ws://"),
+        encode(r#"{job="api"} |= "o" != "ignored""#)
+    );
+    let (mut socket, _) = tungstenite::connect(url).expect("websocket handshake");
+    if let tungstenite::stream::MaybeTlsStream::Plain(s) = socket.get_ref() {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+    }
+    let read_lines = |socket: &mut tungstenite::WebSocket<_>| -> Vec<String> {
+        let message = socket.read().expect("a tail message");
+        let v: serde_json::Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+        assert!(v["dropped_entries"].is_array(), "{v}");
+        v["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| {
+                assert_eq!(s["stream"]["job"], "api");
+                s["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e[1].as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    assert_eq!(read_lines(&mut socket), vec!["before 1", "before 2"]);
+    push(&["live one", "ignored", "live two"]);
+    let mut live = Vec::new();
+    while live.len() < 2 {
+        live.extend(read_lines(&mut socket));
+    }
+    assert_eq!(live, vec!["live one", "live two"], "new entries once each");
+    socket.close(None).unwrap();
+}
+
+/// The requests Grafana's Loki data source sends — its health check
+/// (`vector(1)+vector(1)`), the label browser, the logs-volume histogram
+/// (`sum by (level) (count_over_time(... | drop __error__ [1m]))`), Explore's
+/// backward log query with a step — answered in Loki's shapes.
+#[test]
+fn grafana_loki_data_source_requests_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_bare(dir.path());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let values: Vec<serde_json::Value> = (0..6)
+        .map(|i| {
+            let level = if i % 3 == 0 { "error" } else { "info" };
+            serde_json::json!([(now - 1_000_000_000 + i).to_string(), format!("level={level} msg=\"m{i}\""), {"level": level}])
+        })
+        .collect();
+    let (status, body) = support::post_json(
+        &format!("{}/loki/api/v1/push", server.base),
+        &serde_json::json!({"streams": [{"stream": {"job": "app", "host": "h1"}, "values": values}]}),
+    );
+    assert_eq!(status, 204, "{body}");
+    let secs = now / 1_000_000_000;
+    let (start, end) = (
+        (now - 3_600_000_000_000).to_string(),
+        (now + 1_000_000_000).to_string(),
+    );
+
+    let health = server.json(&format!(
+        "/loki/api/v1/query?query={}&time={}",
+        encode("vector(1)+vector(1)"),
+        secs
+    ));
+    assert_eq!(health["data"]["resultType"], "vector", "{health}");
+    assert_eq!(health["data"]["result"][0]["value"][1], "2", "{health}");
+
+    let labels = server.json(&format!("/loki/api/v1/labels?start={start}&end={end}"));
+    assert_eq!(
+        labels["data"],
+        serde_json::json!(["host", "job"]),
+        "{labels}"
+    );
+    let values = server.json(&format!(
+        "/loki/api/v1/label/job/values?start={start}&end={end}"
+    ));
+    assert_eq!(values["data"], serde_json::json!(["app"]));
+
+    let volume = server.json(&format!(
+        "/loki/api/v1/query_range?query={}&start={start}&end={end}&step=60000ms",
+        encode(r#"sum by (level) (count_over_time({job="app"} | drop __error__ [1m]))"#)
+    ));
+    assert_eq!(volume["data"]["resultType"], "matrix", "{volume}");
+    let totals: std::collections::BTreeMap<String, f64> = volume["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let sum: f64 = s["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p[1].as_str().unwrap().parse::<f64>().unwrap())
+                .max_by(f64::total_cmp)
+                .unwrap();
+            (s["metric"]["level"].as_str().unwrap().to_string(), sum)
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [("error".to_string(), 2.0), ("info".to_string(), 4.0)].into()
+    );
+
+    let explore = server.json(&format!(
+        "/loki/api/v1/query_range?direction=backward&limit=1000&query={}&start={start}&end={end}&step=2000ms",
+        encode(r#"{job="app"} | logfmt | level="error""#)
+    ));
+    assert_eq!(explore["data"]["resultType"], "streams", "{explore}");
+    let lines: Vec<&str> = explore["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            s["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e[1].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(lines.len(), 2, "{explore}");
+    assert!(explore["data"]["stats"]["summary"]["totalLinesProcessed"].is_number());
+}

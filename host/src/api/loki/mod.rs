@@ -1,8 +1,10 @@
 //! Loki's HTTP API on Watchpost's port, for Promtail/Alloy/Fluent Bit
-//! (push) and Grafana's Loki data source (queries, labels, series).
+//! (push) and Grafana's Loki data source (queries, labels, series, live
+//! tail over a WebSocket).
 
 mod push;
 mod query;
+mod tail;
 
 use crate::app::App;
 use axum::Router;
@@ -35,6 +37,7 @@ pub fn router() -> Router<Arc<App>> {
             "/loki/api/v1/series",
             get(query::series).post(query::series),
         )
+        .route("/loki/api/v1/tail", get(tail::tail))
         .route(
             "/loki/api/v1/index/stats",
             get(query::index_stats).post(query::index_stats),
