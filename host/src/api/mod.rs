@@ -2,10 +2,12 @@
 //! `/-/healthy`, `/-/ready`, `/health`, `/metrics`, `POST /-/reload`, and
 //! `/api/v0/raw` (raw stored samples), `POST /api/v1/write` (remote write),
 //! `POST /v1/metrics` (OTLP metrics), and the Prometheus HTTP API v1
-//! (`prom/`), Alertmanager's API v2 (`am/`) and Loki's (`loki/`). Jaeger's
-//! joins as traces land.
+//! (`prom/`), Alertmanager's API v2 (`am/`), Loki's (`loki/`), OTLP logs
+//! (`POST /v1/logs`) and Elasticsearch's `_bulk` for log shippers (`es.rs`).
+//! Jaeger's joins as traces land.
 
 mod am;
+mod es;
 mod health;
 mod loki;
 mod otlp;
@@ -38,6 +40,7 @@ pub fn router(app: Arc<App>) -> Router {
                 crate::ingest::otlp_metrics::MAX_BODY + 1,
             )),
         )
+        .route("/v1/logs", otlp::logs_route())
         .route(
             "/api/v1/import/prometheus",
             post(write::import).layer(axum::extract::DefaultBodyLimit::max(
@@ -53,6 +56,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(loki::router())
         .merge(prom::router())
         .merge(am::router())
+        .merge(es::router())
         .with_state(app)
 }
 

@@ -1,12 +1,14 @@
-//! `POST /v1/metrics` (OTLP/HTTP): protobuf or JSON by `Content-Type`,
-//! plain or gzip by `Content-Encoding`.
+//! `POST /v1/metrics` and `POST /v1/logs` (OTLP/HTTP): protobuf or JSON by
+//! `Content-Type`, plain or gzip by `Content-Encoding`.
 
 use crate::app::App;
-use crate::ingest::otlp_metrics::{self, Format};
+use crate::ingest::otlp_logs;
+use crate::ingest::otlp_metrics::{self, Format, OtlpResponse};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
 use std::sync::Arc;
 
 /// Decompresses a gzip body, refusing more than `limit` bytes of output.
@@ -25,11 +27,12 @@ fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-pub(super) async fn metrics(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
+/// The format of an OTLP/HTTP body, and the body decompressed.
+fn read_body(
+    headers: &HeaderMap,
     body: Bytes,
-) -> Response {
+    limit: usize,
+) -> Result<(Format, Bytes), (StatusCode, String)> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -47,22 +50,21 @@ pub(super) async fn metrics(
     let body = match encoding.as_str() {
         "identity" | "" => body,
         // The OpenTelemetry Collector's otlphttp exporter gzips by default.
-        "gzip" => match gunzip(&body, otlp_metrics::MAX_BODY) {
+        "gzip" => match gunzip(&body, limit) {
             Ok(b) => Bytes::from(b),
-            Err(e) => return (StatusCode::BAD_REQUEST, e).into_response(),
+            Err(e) => return Err((StatusCode::BAD_REQUEST, e)),
         },
         other => {
-            return (
+            return Err((
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("unsupported content encoding {other:?}; send gzip or uncompressed OTLP"),
-            )
-                .into_response();
+            ));
         }
     };
-    let response = tokio::task::spawn_blocking(move || {
-        otlp_metrics::handle(&app.pipeline, &app.telemetry, &body, format)
-    })
-    .await;
+    Ok((format, body))
+}
+
+fn into_response(response: Result<OtlpResponse, tokio::task::JoinError>) -> Response {
     match response {
         Ok(r) => (
             StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -76,6 +78,40 @@ pub(super) async fn metrics(
         )
             .into_response(),
     }
+}
+
+pub(super) async fn metrics(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (format, body) = match read_body(&headers, body, otlp_metrics::MAX_BODY) {
+        Ok(b) => b,
+        Err(r) => return r.into_response(),
+    };
+    into_response(
+        tokio::task::spawn_blocking(move || {
+            otlp_metrics::handle(&app.pipeline, &app.telemetry, &body, format)
+        })
+        .await,
+    )
+}
+
+/// `POST /v1/logs` with its body limit.
+pub(super) fn logs_route() -> MethodRouter<Arc<App>> {
+    post(logs).layer(axum::extract::DefaultBodyLimit::max(
+        otlp_logs::MAX_BODY + 1,
+    ))
+}
+
+async fn logs(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (format, body) = match read_body(&headers, body, otlp_logs::MAX_BODY) {
+        Ok(b) => b,
+        Err(r) => return r.into_response(),
+    };
+    into_response(
+        tokio::task::spawn_blocking(move || otlp_logs::handle(&app.logs, &body, format)).await,
+    )
 }
 
 #[cfg(test)]

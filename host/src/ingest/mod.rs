@@ -2,8 +2,10 @@
 //! collections, the Prometheus remote-write receiver and OTLP metrics —
 //! and outside log lines into the log store (Loki's push API).
 
+pub mod es_bulk;
 mod exporter;
 pub mod loki_push;
+pub mod otlp_logs;
 pub mod otlp_metrics;
 mod pipeline;
 pub mod prompb;

@@ -50,6 +50,27 @@ pub struct OtlpResponse {
     pub content_type: &'static str,
 }
 
+impl OtlpResponse {
+    /// A failure in the request's format: OTLP/JSON's `Status` object, or
+    /// plain text for protobuf.
+    pub fn error(format: Format, status: u16, message: String) -> OtlpResponse {
+        let (body, content_type) = match format {
+            Format::Json => (
+                serde_json::json!({"code": 3, "message": message})
+                    .to_string()
+                    .into_bytes(),
+                "application/json",
+            ),
+            Format::Protobuf => (message.into_bytes(), "text/plain"),
+        };
+        OtlpResponse {
+            status,
+            body,
+            content_type,
+        }
+    }
+}
+
 fn unit_word(unit: &str) -> Option<String> {
     let word = |u: &str| -> Option<&'static str> {
         Some(match u {
@@ -461,22 +482,7 @@ pub fn handle(
     body: &[u8],
     format: Format,
 ) -> OtlpResponse {
-    let error = |status: u16, message: String| {
-        let (body, content_type) = match format {
-            Format::Json => (
-                serde_json::json!({"code": 3, "message": message})
-                    .to_string()
-                    .into_bytes(),
-                "application/json",
-            ),
-            Format::Protobuf => (message.into_bytes(), "text/plain"),
-        };
-        OtlpResponse {
-            status,
-            body,
-            content_type,
-        }
-    };
+    let error = |status: u16, message: String| OtlpResponse::error(format, status, message);
     if body.len() > MAX_BODY {
         return error(
             413,

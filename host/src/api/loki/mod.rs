@@ -6,6 +6,9 @@ mod push;
 mod query;
 mod tail;
 
+#[cfg(test)]
+mod golden;
+
 use crate::app::App;
 use axum::Router;
 use axum::routing::{get, post};

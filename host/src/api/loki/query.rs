@@ -172,7 +172,7 @@ fn labels_json(labels: &watchpost_logql::Labels) -> Value {
     )
 }
 
-fn streams_json(result: &log_query::LogQueryResult, secs: f64) -> String {
+pub(super) fn streams_json(result: &log_query::LogQueryResult, secs: f64) -> String {
     let entries: usize = result.streams.iter().map(|s| s.values.len()).sum();
     let streams: Vec<Value> = result
         .streams
@@ -204,7 +204,7 @@ fn point(out: &mut String, t_ns: i64, v: f64) {
     out.push_str("\"]");
 }
 
-fn metric_json(result: &log_query::MetricResult, instant: bool, secs: f64) -> String {
+pub(super) fn metric_json(result: &log_query::MetricResult, instant: bool, secs: f64) -> String {
     let mut out = String::from(r#"{"status":"success","data":{"resultType":"#);
     match result {
         log_query::MetricResult::Scalar(points) => {
