@@ -375,3 +375,34 @@ fn a_source_state_is_durable_with_its_entries() {
         .collect();
     assert_eq!(lines, vec!["one"]);
 }
+
+#[test]
+fn retention_by_size_drops_the_oldest_days_but_never_today() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = now_ns();
+    let store = LogStore::open(LogStoreConfig {
+        max_bytes: Some(1),
+        ..config(dir.path())
+    })
+    .unwrap();
+    store
+        .append(vec![
+            entry("app", "app", t - 3 * DAY_NS, "oldest"),
+            entry("app", "app", t - 2 * DAY_NS, "older"),
+            entry("app", "app", t, "today"),
+        ])
+        .unwrap();
+    store.commit().unwrap();
+    assert_eq!(store.partition_names().len(), 3);
+    store.maintain().unwrap();
+    assert_eq!(
+        store.partition_names(),
+        vec![partition_name("app", t.div_euclid(DAY_NS))],
+        "over the size limit: the oldest days go, today stays"
+    );
+    let lines: Vec<String> = search(&store, &all("app", t - 5 * DAY_NS, t + S))
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(lines, vec!["today"]);
+}
