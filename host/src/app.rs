@@ -457,7 +457,9 @@ impl App {
                     sources.insert(spec.name.clone(), kept);
                 }
                 old => {
-                    drop(old);
+                    if let Some(old) = old {
+                        old.stop().await;
+                    }
                     match crate::sources::RunningSource::start(
                         spec.clone(),
                         self.logs.clone(),
@@ -476,7 +478,9 @@ impl App {
                 }
             }
         }
-        drop(old_sources);
+        for (_, gone) in old_sources {
+            gone.stop().await;
+        }
         let policy = alerting_policy(&manifest, alerting.as_ref(), &plugins);
         self.alerting.set_policy(policy);
         let alerting_files = alerting.map(|a| a.files).unwrap_or_default();

@@ -129,7 +129,7 @@ fn lines_across_rotation_truncation_and_a_crash_arrive_exactly_once() {
 }
 
 #[test]
-fn a_reloaded_parser_takes_over_between_batches_without_losing_lines() {
+fn reloaded_parsers_and_sources_take_over_without_losing_or_repeating_lines() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let path = manifest(dir.path(), port, "");
@@ -143,6 +143,26 @@ fn a_reloaded_parser_takes_over_between_batches_without_losing_lines() {
     assert_eq!(status, 200, "{body}");
     append(&log, 50, 100);
     expect_all(&server, 100);
+    // A changed source restarts from its stored position: a new label, and
+    // still every line once.
+    let text = std::fs::read_to_string(dir.path().join("watchpost.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("watchpost.toml"),
+        text.replace(
+            r#"labels = { job = "app" }"#,
+            r#"labels = { job = "app", env = "test" }"#,
+        ),
+    )
+    .unwrap();
+    let (status, body) = server.post("/-/reload");
+    assert_eq!(status, 200, "{body}");
+    append(&log, 100, 150);
+    expect_all(&server, 150);
+    let v = server.json(&format!(
+        "/loki/api/v1/series?start=0&match[]={}",
+        encode(r#"{job="app", env="test"}"#)
+    ));
+    assert!(!v["data"].as_array().unwrap().is_empty(), "{v}");
     let series = server.json(&format!(
         "/loki/api/v1/series?start=0&match[]={}",
         encode(r#"{job="app", status="202"}"#)

@@ -83,6 +83,16 @@ fn tail_config(spec: &SourceSpec, f: &super::FileSpec) -> Result<TailConfig, Str
 }
 
 impl RunningSource {
+    /// Stops the source and waits (at most 30 s) for its batch in flight
+    /// to be stored, so a successor starting from the stored checkpoint
+    /// does not read that batch again.
+    pub async fn stop(mut self) {
+        self.cancel.cancel();
+        if let Some(task) = self._task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+        }
+    }
+
     /// Starts `spec` (a file source resumes from the checkpoint the store
     /// holds for it; a listener binds its addresses first).
     pub async fn start(
