@@ -1,7 +1,8 @@
 //! File sources end to end: lines written across a rename rotation, a
 //! copytruncate and a `kill -9` of Watchpost arrive exactly once, parsed by
-//! a stock parser plugin (logfmt) into fields LogQL can filter on; and a
-//! parser replaced by a reload takes over without losing a line.
+//! a stock parser plugin (logfmt) into fields LogQL can filter on; a parser
+//! or a source changed by a reload takes over without losing or repeating a
+//! line.
 
 mod support;
 
