@@ -201,9 +201,16 @@ impl Partition {
         &self.fields
     }
 
-    /// The partition's streams.
-    pub fn streams(&self) -> HashMap<u64, Labels> {
-        self.streams.read().clone()
+    /// The partition's streams `keep` accepts, and how many streams it has
+    /// in all (only the accepted ones are copied).
+    pub fn streams_where(&self, keep: impl Fn(&Labels) -> bool) -> (HashMap<u64, Labels>, usize) {
+        let streams = self.streams.read();
+        let kept = streams
+            .iter()
+            .filter(|(_, l)| keep(l))
+            .map(|(fp, l)| (*fp, l.clone()))
+            .collect();
+        (kept, streams.len())
     }
 
     /// Bytes on disk.

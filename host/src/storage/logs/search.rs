@@ -97,12 +97,7 @@ impl LogStore {
             .iter()
             .filter(|((day, _), _)| (first_day..=last_day).contains(day))
             .filter_map(|(_, p)| {
-                let all_streams = p.streams();
-                let total = all_streams.len();
-                let streams: HashMap<u64, Labels> = all_streams
-                    .into_iter()
-                    .filter(|(_, l)| matches(matchers, l))
-                    .collect();
+                let (streams, total) = p.streams_where(|l| matches(matchers, l));
                 (!streams.is_empty()).then(|| PartitionView {
                     partition: p.clone(),
                     searcher: p.searcher(),
@@ -128,19 +123,20 @@ impl LogStore {
             return Ok(());
         }
         let snap = self.snapshot(&q.matchers, q.start_ns, q.end_ns);
-        let mut pending: Vec<&LogEntry> = snap
+        // Pending entries with the stream fingerprint computed at append.
+        let mut pending: Vec<(&LogEntry, u64)> = snap
             .pending
             .iter()
-            .flat_map(|b| b.entries.iter().map(|(e, _)| e))
-            .filter(|e| e.ts_ns >= q.start_ns && e.ts_ns < q.end_ns)
-            .filter(|e| matches(&q.matchers, &e.stream))
-            .filter(|e| q.contains.iter().all(|c| e.line.contains(c.as_str())))
+            .flat_map(|b| b.entries.iter().map(|(e, fp)| (e, *fp)))
+            .filter(|(e, _)| e.ts_ns >= q.start_ns && e.ts_ns < q.end_ns)
+            .filter(|(e, _)| matches(&q.matchers, &e.stream))
+            .filter(|(e, _)| q.contains.iter().all(|c| e.line.contains(c.as_str())))
             .collect();
-        pending.sort_by_key(|e| e.ts_ns);
+        pending.sort_by_key(|(e, _)| e.ts_ns);
         // Only the windows of days that hold data: a range reaching back to
         // 1970 costs nothing for the years without logs.
         let mut days: BTreeSet<i64> = snap.partitions.iter().map(|v| v.partition.day).collect();
-        days.extend(pending.iter().map(|e| e.ts_ns.div_euclid(DAY_NS)));
+        days.extend(pending.iter().map(|(e, _)| e.ts_ns.div_euclid(DAY_NS)));
         let (first, last) = (
             q.start_ns.div_euclid(WINDOW_NS),
             (q.end_ns - 1).div_euclid(WINDOW_NS),
@@ -168,11 +164,10 @@ impl LogStore {
                     hits.push((ts, stream, tie, Hit::Doc(i, addr)));
                 }
             }
-            let from = pending.partition_point(|e| e.ts_ns < lo);
-            let to = pending.partition_point(|e| e.ts_ns < hi);
-            for (n, e) in pending[from..to].iter().enumerate() {
-                let fp = super::entry::fingerprint(&e.stream);
-                hits.push((e.ts_ns, fp, u64::MAX / 2 + n as u64, Hit::Pending(e)));
+            let from = pending.partition_point(|(e, _)| e.ts_ns < lo);
+            let to = pending.partition_point(|(e, _)| e.ts_ns < hi);
+            for (n, (e, fp)) in pending[from..to].iter().enumerate() {
+                hits.push((e.ts_ns, *fp, u64::MAX / 2 + n as u64, Hit::Pending(e)));
             }
             hits.sort_by_key(|h| (h.0, h.1, h.2));
             if q.direction == Direction::Backward {
