@@ -143,6 +143,10 @@ async fn main() {
         let empty = Arc::new(empty);
         let handle = PluginHandle::new(empty.clone(), Arc::new(SelfMetrics::new()));
         let target = watchpost::scheduler::targets(&handle).remove(0);
+        let nothing = watchpost::runtime::bindings::exporter_api::Target {
+            address: String::new(),
+            labels: vec![],
+        };
         let mut instance = empty.instantiate().await.unwrap();
         let calls: u32 = std::env::var("BENCH_CALLS")
             .ok()
@@ -157,17 +161,29 @@ async fn main() {
         let t = Instant::now();
         for _ in 0..calls {
             instance
-                .invoke(Call::Collect(target.clone()), Duration::from_secs(5))
+                .invoke(Call::Collect(nothing.clone()), Duration::from_secs(5))
                 .await
                 .unwrap();
         }
         let raw = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
         let t = Instant::now();
         for _ in 0..calls {
+            instance
+                .invoke(Call::Collect(target.clone()), Duration::from_secs(5))
+                .await
+                .unwrap();
+        }
+        let with_target = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
+        let t = Instant::now();
+        for _ in 0..calls {
             handle.collect(target.clone()).await.unwrap();
         }
         let supervised = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
         rows.push(("empty call, instance (us)".into(), format!("{raw:.2}")));
+        rows.push((
+            "  with a scrape target's address and labels (us)".into(),
+            format!("{with_target:.2}"),
+        ));
         rows.push((
             "empty call, supervised (us)".into(),
             format!("{supervised:.2}"),
@@ -220,9 +236,10 @@ async fn main() {
         let mut wasm_decode_times = Vec::new();
         let mut native_times = Vec::new();
         for round in 0..rounds + 20 {
+            let call = Call::Parse(batch.clone());
             let t = Instant::now();
             let out = parser_instance
-                .invoke(Call::Parse(batch.clone()), Duration::from_secs(5))
+                .invoke(call, Duration::from_secs(5))
                 .await
                 .unwrap();
             let wasm_t = t.elapsed();

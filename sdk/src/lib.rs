@@ -175,7 +175,7 @@ macro_rules! export_parser {
                     $crate::__private::with_instance(
                         &INSTANCE,
                         || <$ty as $crate::Parser>::new($crate::load_config()?),
-                        |p| $crate::parser::parse_batch(p, &batch),
+                        |p| $crate::parser::parse_batch(p, &batch).pack(),
                     )
                 }
             }

@@ -11,6 +11,7 @@ use crate::runtime::bindings::{exporter_api, notifier_api, parser_api, rule_api}
 use crate::runtime::loader::{KindExports, LoadedPlugin};
 use crate::runtime::store::StoreState;
 use std::fmt;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 use wasmtime::{Store, UpdateDeadline};
 
@@ -100,11 +101,32 @@ pub struct PluginInstance {
     guest: Guest,
 }
 
-fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) {
+/// Arms the guest's deadline `timeout` from now; returns that instant.
+fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) -> Instant {
     let data = store.data_mut();
-    data.deadline = Instant::now() + timeout;
+    let deadline = Instant::now() + timeout;
+    data.deadline = deadline;
     data.timed_out = false;
     store.set_epoch_deadline(1);
+    deadline
+}
+
+/// Runs `work` until `deadline`; `None` when the time ran out. Most plugin
+/// calls finish on their first poll (only a guest that yields to tokio or
+/// waits in a host call does not), so the timer is armed only when `work`
+/// first has to wait: arming one costs more than a short call.
+async fn within<F: Future>(deadline: Instant, work: F) -> Option<F::Output> {
+    let deadline = tokio::time::Instant::from_std(deadline);
+    let mut work = std::pin::pin!(work);
+    let mut timer = None;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 impl LoadedPlugin {
@@ -128,17 +150,16 @@ impl LoadedPlugin {
                 Ok(UpdateDeadline::Yield(1))
             }
         });
-        let timeout = self.context.spec.timeout;
-        arm_deadline(&mut store, timeout);
-        let instance = match tokio::time::timeout(
-            timeout + HOST_GRACE,
+        let deadline = arm_deadline(&mut store, self.context.spec.timeout);
+        let instance = match within(
+            deadline + HOST_GRACE,
             self.pre.instantiate_async(&mut store),
         )
         .await
         {
-            Ok(Ok(instance)) => instance,
-            Ok(Err(e)) => return Err(classify(&mut store, &e, false)),
-            Err(_) => {
+            Some(Ok(instance)) => instance,
+            Some(Err(e)) => return Err(classify(&mut store, &e, false)),
+            None => {
                 return Err(classify(
                     &mut store,
                     &wasmtime::format_err!("instantiation timed out"),
@@ -160,10 +181,10 @@ impl LoadedPlugin {
 impl PluginInstance {
     /// Calls the plugin with `call`, bounded by `timeout`.
     pub async fn invoke(&mut self, call: Call, timeout: Duration) -> Result<Reply, CallFailure> {
-        arm_deadline(&mut self.store, timeout);
+        let deadline = arm_deadline(&mut self.store, timeout);
         self.store.data_mut().staged.clear();
         let (store, guest) = (&mut self.store, &self.guest);
-        let outcome = tokio::time::timeout(timeout + HOST_GRACE, async {
+        let outcome = within(deadline + HOST_GRACE, async {
             match (guest, call) {
                 (Guest::Exporter(g), Call::Collect(t)) => {
                     g.call_collect(&mut *store, &t).await.map(Reply::Collect)
@@ -184,9 +205,9 @@ impl PluginInstance {
         })
         .await;
         let result = match outcome {
-            Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(e)) => Err(classify(&mut self.store, &e, false)),
-            Err(_) => Err(classify(
+            Some(Ok(reply)) => Ok(reply),
+            Some(Err(e)) => Err(classify(&mut self.store, &e, false)),
+            None => Err(classify(
                 &mut self.store,
                 &wasmtime::format_err!("call did not return"),
                 true,
@@ -248,5 +269,29 @@ fn classify(store: &mut Store<StoreState>, error: &wasmtime::Error, elapsed: boo
     CallFailure {
         reason: FailureReason::Trap,
         message: trap,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn within_bounds_work_that_waits_and_passes_through_work_that_does_not() {
+        let started = Instant::now();
+        assert_eq!(within(started, async { 7 }).await, Some(7));
+        let stuck = within(
+            started + Duration::from_millis(50),
+            std::future::pending::<()>(),
+        )
+        .await;
+        assert_eq!(stuck, None);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        let slow = within(started + Duration::from_secs(5), async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            "done"
+        })
+        .await;
+        assert_eq!(slow, Some("done"));
     }
 }

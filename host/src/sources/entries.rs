@@ -46,12 +46,12 @@ pub(super) fn entry(
     index: &Arc<str>,
     source_labels: &[(String, String)],
     origin: &LineOrigin<'_>,
-    record: &LogRecord,
+    record: LogRecord,
 ) -> LogEntry {
     let mut labels: BTreeMap<String, String> = BTreeMap::new();
-    for (n, v) in &record.labels {
+    for (n, v) in record.labels {
         if !v.is_empty() {
-            labels.insert(label_name(n), v.clone());
+            labels.insert(label_name(&n), v);
         }
     }
     for (n, v) in &origin.labels {
@@ -66,25 +66,25 @@ pub(super) fn entry(
     });
     let mut fields: Vec<(String, FieldValue)> = record
         .fields
-        .iter()
+        .into_iter()
         .map(|(n, v)| {
             let v = match v {
-                Value::Text(s) => FieldValue::Text(s.clone()),
-                Value::Integer(i) => FieldValue::Integer(*i),
-                Value::Float(x) => FieldValue::Float(*x),
-                Value::Boolean(b) => FieldValue::Boolean(*b),
+                Value::Text(s) => FieldValue::Text(s),
+                Value::Integer(i) => FieldValue::Integer(i),
+                Value::Float(x) => FieldValue::Float(x),
+                Value::Boolean(b) => FieldValue::Boolean(b),
             };
-            (n.clone(), v)
+            (n, v)
         })
         .collect();
     if record.severity != "unknown" {
         fields.push(("level".into(), FieldValue::Text(record.severity.into())));
     }
     if record.message != origin.line && !record.message.is_empty() {
-        fields.push(("message".into(), FieldValue::Text(record.message.clone())));
+        fields.push(("message".into(), FieldValue::Text(record.message)));
     }
-    if let Some(e) = &record.parse_error {
-        fields.push(("parse_error".into(), FieldValue::Text(e.clone())));
+    if let Some(e) = record.parse_error {
+        fields.push(("parse_error".into(), FieldValue::Text(e)));
     }
     LogEntry {
         index: index.clone(),
@@ -106,8 +106,8 @@ pub(super) fn raw_record(line: u32, text: &str, error: Option<String>) -> LogRec
         timestamp_ns: None,
         severity: "unknown",
         message: text.to_string(),
-        fields: BTreeMap::new(),
-        labels: BTreeMap::new(),
+        fields: Vec::new(),
+        labels: Vec::new(),
         parse_error: error,
     }
 }
@@ -122,12 +122,12 @@ mod tests {
         record.timestamp_ns = Some(7);
         record.severity = "info";
         record.message = "status=sent".into();
-        record
-            .labels
-            .insert("program".into(), "postfix/smtp".into());
-        record.labels.insert("job".into(), "parser says".into());
-        record.labels.insert("9bad-name".into(), "x".into());
-        record.fields.insert("delay".into(), Value::Float(0.5));
+        record.labels = vec![
+            ("9bad-name".into(), "x".into()),
+            ("job".into(), "parser says".into()),
+            ("program".into(), "postfix/smtp".into()),
+        ];
+        record.fields = vec![("delay".into(), Value::Float(0.5))];
         let origin = LineOrigin {
             line: "4F2A: status=sent",
             received_ns: 99,
@@ -138,7 +138,7 @@ mod tests {
             &Arc::from("postfix"),
             &[("job".to_string(), "postfix".to_string())],
             &origin,
-            &record,
+            record,
         );
         assert_eq!(
             e.stream.to_string(),
@@ -166,7 +166,7 @@ mod tests {
             &Arc::from("app"),
             &[("job".into(), "app".into())],
             &origin,
-            &raw,
+            raw,
         );
         assert_eq!(e.ts_ns, 99, "receive time without a parsed one");
         assert_eq!(

@@ -310,7 +310,7 @@ async fn parse(
     let mut errors = 0u64;
     let mut bytes = 0u64;
     let entries = parsed
-        .iter()
+        .into_iter()
         .filter_map(|rec| {
             let r = records.get(rec.line as usize)?;
             bytes += r.line.len() as u64;

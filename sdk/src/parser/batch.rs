@@ -1,11 +1,11 @@
-//! [`BatchEncoder`]: records to the `parsed-batch` the host reads, and
-//! [`parse_batch`], a parser run over a whole batch of lines.
+//! [`BatchEncoder`]: records to the [`Parsed`] batch that is packed for the
+//! host, and [`parse_batch`], a parser run over a whole batch of lines.
 
-use super::{Parser, Record, Value};
-use crate::types::{
-    FieldValue as WitFieldValue, LineBatch, ParsedBatch, ParsedField, ParsedLabel, ParsedRecord,
-    Range, SourceMeta, TextRef,
+use super::packed::{
+    FieldValue as WitFieldValue, Parsed, ParsedField, ParsedLabel, ParsedRecord, Range, TextRef,
 };
+use super::{Parser, Record, Value};
+use crate::types::{LineBatch, SourceMeta};
 
 /// Distinct field/label names interned per batch.
 const MAX_INTERNED: usize = 64;
@@ -112,8 +112,8 @@ impl<'i> BatchEncoder<'i> {
     }
 
     /// The finished batch.
-    pub fn finish(self) -> ParsedBatch {
-        ParsedBatch {
+    pub fn finish(self) -> Parsed {
+        Parsed {
             arena: self.arena,
             records: self.records,
             fields: self.fields,
@@ -123,19 +123,19 @@ impl<'i> BatchEncoder<'i> {
 }
 
 /// The fields of `record` in `batch`.
-pub fn record_fields<'b>(batch: &'b ParsedBatch, record: &ParsedRecord) -> &'b [ParsedField] {
+pub fn record_fields<'b>(batch: &'b Parsed, record: &ParsedRecord) -> &'b [ParsedField] {
     let (start, len) = (record.fields.start as usize, record.fields.len as usize);
     batch.fields.get(start..start + len).unwrap_or(&[])
 }
 
 /// The labels of `record` in `batch`.
-pub fn record_labels<'b>(batch: &'b ParsedBatch, record: &ParsedRecord) -> &'b [ParsedLabel] {
+pub fn record_labels<'b>(batch: &'b Parsed, record: &ParsedRecord) -> &'b [ParsedLabel] {
     let (start, len) = (record.labels.start as usize, record.labels.len as usize);
     batch.labels.get(start..start + len).unwrap_or(&[])
 }
 
 /// Runs `parser` over every line of `batch`.
-pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> ParsedBatch {
+pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> Parsed {
     crate::logtime::new_batch();
     let mut encoder = BatchEncoder::new(&batch.text);
     let mut start = 0usize;
@@ -152,7 +152,7 @@ pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> ParsedBatch 
 }
 
 /// Resolves a [`TextRef`] of `batch` produced for `input` (for tests and hosts).
-pub fn resolve<'a>(input: &'a str, batch: &'a ParsedBatch, r: TextRef) -> &'a str {
+pub fn resolve<'a>(input: &'a str, batch: &'a Parsed, r: TextRef) -> &'a str {
     let (start, len) = (r.start as usize, r.len as usize);
     if start < input.len() {
         input.get(start..start + len).unwrap_or("")

@@ -1,7 +1,7 @@
 //! The parser kind: parse one line into a [`Record`]; the encoder that turns
 //! records into the compact `parsed-batch` the host reads (substrings of the
-//! input cross the boundary as offsets, not copies); and the names every
-//! parser maps ([`severity_from_name`], [`sanitize_name`]).
+//! input cross the boundary as offsets, not copies; see [`packed`]); and the
+//! names every parser maps ([`severity_from_name`], [`sanitize_name`]).
 //!
 //! Parsers also find their building blocks in [`logtime`](crate::logtime)
 //! (timestamps), [`syslog_header`](crate::syslog_header) and
@@ -10,9 +10,11 @@
 
 mod batch;
 mod names;
+pub mod packed;
 
 pub use batch::{BatchEncoder, line_batch, parse_batch, record_fields, record_labels, resolve};
 pub use names::{sanitize_name, severity_from_name};
+pub use packed::{FieldValue, Parsed, ParsedField, ParsedLabel, ParsedRecord, Range, TextRef};
 
 use crate::types::{Severity, SourceMeta};
 use std::borrow::Cow;

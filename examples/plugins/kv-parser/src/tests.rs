@@ -2,9 +2,9 @@
 //! encoder (as the host would call the plugin).
 
 use super::*;
+use watchpost_sdk::parser::FieldValue;
 use watchpost_sdk::parser::{line_batch, parse_batch, record_fields, resolve};
 use watchpost_sdk::testing::TestHost;
-use watchpost_sdk::types::FieldValue;
 
 fn meta() -> SourceMeta {
     SourceMeta {

@@ -1,0 +1,261 @@
+//! A parsed batch before and after packing: [`Parsed`] is the readable form
+//! the [`BatchEncoder`](super::BatchEncoder) builds and native tests inspect;
+//! [`Parsed::pack`] turns it into the word lists of the WIT `parsed-batch`
+//! (see its documentation in `wit/types.wit` for the layout), which cross
+//! the Wasm boundary as plain copies.
+
+use crate::types::{ParsedBatch, Severity};
+
+/// Words per record in `parsed-batch.records`.
+pub const RECORD_WORDS: usize = 12;
+/// Words per field in `parsed-batch.fields`.
+pub const FIELD_WORDS: usize = 5;
+/// Words per label in `parsed-batch.labels`.
+pub const LABEL_WORDS: usize = 4;
+
+/// Record flag: the timestamp words are set.
+pub const FLAG_TIMESTAMP: u32 = 1;
+/// Record flag: the parse error words are set.
+pub const FLAG_PARSE_ERROR: u32 = 2;
+
+/// Field kinds (word 2 of a field).
+pub mod kind {
+    /// Text (words 3-4 are a text reference).
+    pub const TEXT: u32 = 0;
+    /// `s64` integer.
+    pub const INTEGER: u32 = 1;
+    /// `f64` float (its bits).
+    pub const FLOAT: u32 = 2;
+    /// Boolean (word 3 is 0 or 1).
+    pub const BOOLEAN: u32 = 3;
+    /// `s64` nanoseconds since the Unix epoch.
+    pub const TIMESTAMP: u32 = 4;
+}
+
+/// Text in the combined address space of the input and the arena: offsets
+/// below the input's length point into the input, the rest into the arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRef {
+    /// First byte.
+    pub start: u32,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+/// A slice `[start, start + len)` of [`Parsed::fields`] or [`Parsed::labels`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    /// First index.
+    pub start: u32,
+    /// Number of items.
+    pub len: u32,
+}
+
+/// A typed field value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldValue {
+    /// Text.
+    Text(TextRef),
+    /// Integer.
+    Integer(i64),
+    /// Float.
+    Float(f64),
+    /// Boolean.
+    Boolean(bool),
+    /// Nanoseconds since the Unix epoch.
+    Timestamp(i64),
+}
+
+/// One typed field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParsedField {
+    /// Its name.
+    pub name: TextRef,
+    /// Its value.
+    pub value: FieldValue,
+}
+
+/// One label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParsedLabel {
+    /// Its name.
+    pub name: TextRef,
+    /// Its value.
+    pub value: TextRef,
+}
+
+/// The record parsed from input line `line`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParsedRecord {
+    /// Index of the input line.
+    pub line: u32,
+    /// Nanoseconds since the Unix epoch; `None` means "receive time".
+    pub timestamp_ns: Option<i64>,
+    /// Severity.
+    pub severity: Severity,
+    /// Message.
+    pub message: TextRef,
+    /// This record's slice of [`Parsed::fields`].
+    pub fields: Range,
+    /// This record's slice of [`Parsed::labels`].
+    pub labels: Range,
+    /// Why the line could not be parsed.
+    pub parse_error: Option<TextRef>,
+}
+
+/// A parsed batch, unpacked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    /// Text that is not a substring of the input.
+    pub arena: String,
+    /// One record per parsed line.
+    pub records: Vec<ParsedRecord>,
+    /// Every record's fields, back to back.
+    pub fields: Vec<ParsedField>,
+    /// Every record's labels, back to back.
+    pub labels: Vec<ParsedLabel>,
+}
+
+/// The case index of `s` in the WIT `severity` enum.
+fn severity_index(s: Severity) -> u32 {
+    match s {
+        Severity::Unknown => 0,
+        Severity::Trace => 1,
+        Severity::Debug => 2,
+        Severity::Info => 3,
+        Severity::Notice => 4,
+        Severity::Warning => 5,
+        Severity::Error => 6,
+        Severity::Critical => 7,
+        Severity::Alert => 8,
+        Severity::Emergency => 9,
+    }
+}
+
+fn split(x: u64) -> [u32; 2] {
+    [x as u32, (x >> 32) as u32]
+}
+
+impl Parsed {
+    /// The WIT `parsed-batch` of this batch.
+    pub fn pack(self) -> ParsedBatch {
+        let mut records = Vec::with_capacity(self.records.len() * RECORD_WORDS);
+        for r in &self.records {
+            let mut flags = severity_index(r.severity) << 8;
+            if r.timestamp_ns.is_some() {
+                flags |= FLAG_TIMESTAMP;
+            }
+            if r.parse_error.is_some() {
+                flags |= FLAG_PARSE_ERROR;
+            }
+            let [ts_lo, ts_hi] = split(r.timestamp_ns.unwrap_or(0) as u64);
+            let error = r.parse_error.unwrap_or(TextRef { start: 0, len: 0 });
+            records.extend_from_slice(&[
+                r.line,
+                flags,
+                ts_lo,
+                ts_hi,
+                r.message.start,
+                r.message.len,
+                r.fields.start,
+                r.fields.len,
+                r.labels.start,
+                r.labels.len,
+                error.start,
+                error.len,
+            ]);
+        }
+        let mut fields = Vec::with_capacity(self.fields.len() * FIELD_WORDS);
+        for f in &self.fields {
+            let (kind, [a, b]) = match f.value {
+                FieldValue::Text(t) => (kind::TEXT, [t.start, t.len]),
+                FieldValue::Integer(i) => (kind::INTEGER, split(i as u64)),
+                FieldValue::Float(x) => (kind::FLOAT, split(x.to_bits())),
+                FieldValue::Boolean(b) => (kind::BOOLEAN, [u32::from(b), 0]),
+                FieldValue::Timestamp(t) => (kind::TIMESTAMP, split(t as u64)),
+            };
+            fields.extend_from_slice(&[f.name.start, f.name.len, kind, a, b]);
+        }
+        let mut labels = Vec::with_capacity(self.labels.len() * LABEL_WORDS);
+        for l in &self.labels {
+            labels.extend_from_slice(&[l.name.start, l.name.len, l.value.start, l.value.len]);
+        }
+        ParsedBatch {
+            arena: self.arena,
+            records,
+            fields,
+            labels,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_writes_the_documented_words() {
+        let parsed = Parsed {
+            arena: "upper".into(),
+            records: vec![ParsedRecord {
+                line: 3,
+                timestamp_ns: Some(-2),
+                severity: Severity::Warning,
+                message: TextRef { start: 1, len: 2 },
+                fields: Range { start: 0, len: 2 },
+                labels: Range { start: 0, len: 1 },
+                parse_error: Some(TextRef { start: 7, len: 1 }),
+            }],
+            fields: vec![
+                ParsedField {
+                    name: TextRef { start: 0, len: 1 },
+                    value: FieldValue::Float(1.5),
+                },
+                ParsedField {
+                    name: TextRef { start: 2, len: 1 },
+                    value: FieldValue::Text(TextRef { start: 4, len: 5 }),
+                },
+            ],
+            labels: vec![ParsedLabel {
+                name: TextRef { start: 5, len: 1 },
+                value: TextRef { start: 6, len: 1 },
+            }],
+        };
+        let packed = parsed.pack();
+        assert_eq!(
+            packed.records,
+            [
+                3,
+                (5 << 8) | 3,
+                u32::MAX - 1,
+                u32::MAX,
+                1,
+                2,
+                0,
+                2,
+                0,
+                1,
+                7,
+                1
+            ]
+        );
+        let bits = 1.5f64.to_bits();
+        assert_eq!(
+            packed.fields,
+            [
+                0,
+                1,
+                kind::FLOAT,
+                bits as u32,
+                (bits >> 32) as u32,
+                2,
+                1,
+                kind::TEXT,
+                4,
+                5
+            ]
+        );
+        assert_eq!(packed.labels, [5, 1, 6, 1]);
+        assert_eq!(packed.arena, "upper");
+    }
+}
