@@ -108,7 +108,7 @@ struct Row {
 }
 
 fn native<P: watchpost_sdk::Parser + 'static>(mut parser: P) -> ParseFn<'static> {
-    use watchpost_sdk::types::FieldValue as F;
+    use watchpost_sdk::parser::FieldValue as F;
     Box::new(move |lines: &[&str]| {
         let batch = watchpost_sdk::parser::line_batch(
             watchpost_sdk::SourceMeta {
@@ -269,17 +269,24 @@ fn search_latency(lines: usize) -> (f64, f64, u64) {
         }
         batch.push(LogEntry {
             index: "bench".into(),
-            ts_ns: start + (i as i64 * 3_000 * S) / lines as i64,
+            // In i128: 10M × 3,000 s in ns overflows i64.
+            ts_ns: start + (i as i128 * 3_000 * i128::from(S) / lines as i128) as i64,
             stream: stream.clone(),
             line,
             fields: vec![],
         });
         if batch.len() == 10_000 {
-            store.append(std::mem::take(&mut batch)).unwrap();
+            let outcome = store.append(std::mem::take(&mut batch)).unwrap();
+            assert!(outcome.rejected.is_empty(), "{:?}", outcome.rejected[0]);
             store.commit().unwrap();
         }
     }
-    store.append(batch).unwrap();
+    let outcome = store.append(batch).unwrap();
+    assert!(
+        outcome.rejected.is_empty(),
+        "{:?}",
+        outcome.rejected.first()
+    );
     store.commit().unwrap();
     let count = |query: &str| -> (f64, u64) {
         let watchpost_logql::Expr::Log(selector) =
@@ -323,6 +330,11 @@ fn search_latency(lines: usize) -> (f64, f64, u64) {
     let (indexed, n1) = count(r#"{job="bench"} |= "needle-in-the-haystack""#);
     let (scanned, n2) = count(r#"{job="bench"} |~ "needle-in-the-haystack""#);
     assert_eq!(n1, n2, "both find the same lines");
+    assert_eq!(
+        n1 as usize,
+        lines.saturating_sub(7).div_ceil(1000),
+        "every needle found"
+    );
     (indexed, scanned, n1)
 }
 

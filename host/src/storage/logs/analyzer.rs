@@ -37,10 +37,17 @@ pub fn line_analyzer() -> TextAnalyzer {
 
 /// The index query for lines containing `literal`, or `None` when the
 /// literal has no token to look up (e.g. `"--"`).
+///
+/// Whole tokens are term lookups and a trailing edge token is a prefix
+/// walk of the term dictionary, both cheap; a leading edge token (`.*x`)
+/// must visit every term, which on a big index costs more than it saves.
+/// Since the query only has to find a superset, such clauses are left out
+/// when a cheap one narrows the search already.
 pub fn literal_query(field: Field, literal: &str) -> Option<Box<dyn Query>> {
     let mut analyzer = line_analyzer();
     let mut stream = analyzer.token_stream(literal);
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut cheap: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut scans: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     while stream.advance() {
         let t = stream.token();
         let at_start = t.offset_from == 0;
@@ -52,7 +59,7 @@ pub fn literal_query(field: Field, literal: &str) -> Option<Box<dyn Query>> {
             ))
         };
         if t.text == LONG_TOKEN || (!at_start && !at_end) {
-            clauses.push((Occur::Must, term(&t.text)));
+            cheap.push((Occur::Must, term(&t.text)));
             continue;
         }
         let escaped = regex::escape(&t.text);
@@ -68,8 +75,17 @@ pub fn literal_query(field: Field, literal: &str) -> Option<Box<dyn Query>> {
             (Occur::Should, Box::new(regex)),
             (Occur::Should, term(LONG_TOKEN)),
         ];
-        clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+        let clause = (
+            Occur::Must,
+            Box::new(BooleanQuery::new(either)) as Box<dyn Query>,
+        );
+        if at_start {
+            scans.push(clause);
+        } else {
+            cheap.push(clause);
+        }
     }
+    let clauses = if cheap.is_empty() { scans } else { cheap };
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
 }
 

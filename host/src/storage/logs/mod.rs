@@ -19,11 +19,13 @@ mod entry;
 mod partition;
 mod schema;
 mod search;
+mod stats;
 mod store;
 
 pub use entry::{FieldValue, LogEntry, SourceState, fingerprint};
 pub use partition::{DAY_NS, partition_name, valid_index_name};
-pub use search::{Direction, LogSearch, SearchStats};
+pub use search::{Direction, LogSearch};
+pub use stats::SearchStats;
 pub use store::{AppendOutcome, LogStore, LogStoreConfig};
 
 /// Errors of the log store.

@@ -1,8 +1,8 @@
 //! Reading the log store: entries of the streams a selector matches, in a
 //! time range, containing literal strings, in time order — from the
 //! partitions' indices and the pending (not yet committed) entries alike,
-//! each entry exactly once. Also the label, series and stats lookups the
-//! Loki API needs.
+//! each entry exactly once. Also the label and series lookups the Loki API
+//! needs (its stats are in `stats.rs`).
 //!
 //! A search walks the range in one-hour windows (oldest or newest first)
 //! so memory stays bounded by one window's matches, and stops as soon as
@@ -50,31 +50,18 @@ pub struct LogSearch {
     pub direction: Direction,
 }
 
-/// What a selector covers in a range (Loki's `index/stats`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SearchStats {
-    /// Streams.
-    pub streams: u64,
-    /// Partitions searched (Loki counts chunks).
-    pub chunks: u64,
-    /// Entries.
-    pub entries: u64,
-    /// Bytes of lines.
-    pub bytes: u64,
-}
-
-struct PartitionView {
-    partition: Arc<Partition>,
-    searcher: Searcher,
+pub(super) struct PartitionView {
+    pub(super) partition: Arc<Partition>,
+    pub(super) searcher: Searcher,
     /// The partition's streams the selector matches.
-    streams: HashMap<u64, Labels>,
+    pub(super) streams: HashMap<u64, Labels>,
     /// Every stream of the partition matches.
-    all: bool,
+    pub(super) all: bool,
 }
 
-struct Snapshot {
-    partitions: Vec<PartitionView>,
-    pending: Vec<Arc<Batch>>,
+pub(super) struct Snapshot {
+    pub(super) partitions: Vec<PartitionView>,
+    pub(super) pending: Vec<Arc<Batch>>,
 }
 
 enum Hit<'a> {
@@ -82,14 +69,14 @@ enum Hit<'a> {
     Pending(&'a LogEntry),
 }
 
-fn matches(matchers: &[Matcher], labels: &Labels) -> bool {
+pub(super) fn matches(matchers: &[Matcher], labels: &Labels) -> bool {
     matchers
         .iter()
         .all(|m| m.matches(labels.get(&m.name).unwrap_or("")))
 }
 
 impl LogStore {
-    fn snapshot(&self, matchers: &[Matcher], start_ns: i64, end_ns: i64) -> Snapshot {
+    pub(super) fn snapshot(&self, matchers: &[Matcher], start_ns: i64, end_ns: i64) -> Snapshot {
         let state = self.inner.state.read();
         let (first_day, last_day) = (start_ns.div_euclid(DAY_NS), (end_ns - 1).div_euclid(DAY_NS));
         let partitions = state
@@ -243,33 +230,16 @@ impl LogStore {
             .collect();
         values.into_iter().collect()
     }
-
-    /// Streams, entries and bytes the search covers.
-    pub fn stats(&self, q: &LogSearch) -> Result<SearchStats, LogStoreError> {
-        let mut stats = SearchStats::default();
-        let mut streams = BTreeSet::new();
-        let mut chunks = BTreeSet::new();
-        self.search(q, &mut |e| {
-            stats.entries += 1;
-            stats.bytes += e.line.len() as u64;
-            streams.insert(e.stream);
-            chunks.insert((e.index, e.ts_ns.div_euclid(DAY_NS)));
-            ControlFlow::Continue(())
-        })?;
-        stats.streams = streams.len() as u64;
-        stats.chunks = chunks.len() as u64;
-        Ok(stats)
-    }
 }
 
-/// The documents of `view` in `[lo, hi)` that may contain every literal:
-/// (timestamp, stream, address).
-fn query_window(
+/// The query for the documents of `view` in `[lo, hi)` that may contain
+/// every literal.
+pub(super) fn window_query(
     view: &PartitionView,
     lo: i64,
     hi: i64,
     contains: &[String],
-) -> Result<Vec<(i64, u64, DocAddress)>, LogStoreError> {
+) -> BooleanQuery {
     let f = view.partition.fields();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Must,
@@ -293,9 +263,20 @@ fn query_window(
             clauses.push((Occur::Must, q));
         }
     }
+    BooleanQuery::new(clauses)
+}
+
+/// The documents of `view` in `[lo, hi)` that may contain every literal:
+/// (timestamp, stream, address).
+fn query_window(
+    view: &PartitionView,
+    lo: i64,
+    hi: i64,
+    contains: &[String],
+) -> Result<Vec<(i64, u64, DocAddress)>, LogStoreError> {
     let docs = view
         .searcher
-        .search(&BooleanQuery::new(clauses), &DocSetCollector)?;
+        .search(&window_query(view, lo, hi, contains), &DocSetCollector)?;
     let mut out = Vec::with_capacity(docs.len());
     let mut columns: HashMap<
         u32,

@@ -178,6 +178,11 @@ fn literal_filters_use_the_index_and_keep_exact_substring_semantics() {
         "case-sensitive; edges of the literal may be inside longer words"
     );
     assert_eq!(find(&["xauth"]), vec![long.clone()], "inside a long token");
+    assert_eq!(
+        find(&["th failed, 1 att"]),
+        vec![lines[0].to_string()],
+        "a leading edge inside a word, looked up by the literal's other tokens"
+    );
     assert_eq!(find(&["[ERROR]"]), vec![lines[5].to_string()]);
     assert_eq!(find(&["user=<bob>", "Login"]), vec![lines[1].to_string()]);
     assert_eq!(find(&["nothing here"]), Vec::<String>::new());
@@ -219,6 +224,66 @@ fn labels_series_and_stats_cover_the_selected_streams() {
             entries: 1,
             bytes: 5
         }
+    );
+}
+
+#[test]
+fn stats_count_committed_and_pending_entries_once_from_fast_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LogStore::open(config(dir.path())).unwrap();
+    let t = now_ns();
+    let mut other_stream = entry("postfix", "postfix", t, "queued as 4F2A");
+    other_stream.stream = Labels::stream([("job", "postfix"), ("host", "mx2")]).unwrap();
+    store
+        .append(vec![
+            entry("postfix", "postfix", t - 2 * S, "status=sent"),
+            entry("postfix", "postfix", t - S, "status=bounced"),
+            other_stream,
+            entry("celery", "celery", t, "task received"),
+        ])
+        .unwrap();
+    store.commit().unwrap();
+    store
+        .append(vec![
+            entry("postfix", "postfix", t + S, "status=deferred"),
+            entry("postfix", "postfix", t + 10 * S, "outside the range"),
+        ])
+        .unwrap();
+    let q = LogSearch {
+        matchers: vec![Matcher::equal("job", "postfix"), Matcher::equal("host", "")],
+        ..all("postfix", t - 2 * S, t + 2 * S)
+    };
+    let expected = SearchStats {
+        streams: 1,
+        chunks: 1,
+        entries: 3,
+        bytes: ("status=sent".len() + "status=bounced".len() + "status=deferred".len()) as u64,
+    };
+    assert_eq!(store.stats(&q).unwrap(), expected);
+    let every_postfix = all("postfix", t - 2 * S, t + 2 * S);
+    let mut by_reading = LogSearch {
+        contains: vec!["".into()],
+        ..every_postfix.clone()
+    };
+    let from_columns = store.stats(&every_postfix).unwrap();
+    assert_eq!(from_columns.streams, 2);
+    assert_eq!(from_columns.entries, 4);
+    assert_eq!(
+        store.stats(&by_reading).unwrap(),
+        from_columns,
+        "both ways agree"
+    );
+    by_reading.contains = vec!["status=".into()];
+    assert_eq!(
+        store.stats(&by_reading).unwrap(),
+        expected,
+        "line filters apply (and drop the other stream's line)"
+    );
+    store.commit().unwrap();
+    assert_eq!(
+        store.stats(&q).unwrap(),
+        expected,
+        "the same after the commit"
     );
 }
 
