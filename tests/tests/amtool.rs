@@ -7,7 +7,7 @@
 mod support;
 
 use std::process::Command;
-use support::{Server, free_port, peer_binary};
+use support::{Server, peer_binary};
 
 const CONFIG: &str = "route:\n  receiver: ops\n  group_wait: 1h\nreceivers:\n  - name: ops\n";
 
@@ -110,15 +110,7 @@ fn session(base: &str) -> Vec<(String, i32, String)> {
 fn amtool_works_against_watchpost_as_against_alertmanager() {
     let dir = tempfile::tempdir().unwrap();
     let (_am, am) = support::start_alertmanager(dir.path(), CONFIG);
-    let port = free_port();
-    std::fs::write(dir.path().join("am.yml"), CONFIG).unwrap();
-    let manifest = dir.path().join("watchpost.toml");
-    std::fs::write(
-        &manifest,
-        format!("[server]\nlisten = \"127.0.0.1:{port}\"\n\n[alerting]\nconfig = \"am.yml\"\n"),
-    )
-    .unwrap();
-    let server = Server::start(&manifest, port);
+    let server = Server::start_alerting(dir.path(), CONFIG);
 
     let theirs = session(&am);
     let ours = session(&server.base);

@@ -217,6 +217,20 @@ impl Server {
         Server::start(&manifest, port)
     }
 
+    /// Starts Watchpost on a free port in `dir` as an Alertmanager with
+    /// `alertmanager_yml` as its `[alerting]` config, and nothing else.
+    pub fn start_alerting(dir: &Path, alertmanager_yml: &str) -> Server {
+        let port = free_port();
+        std::fs::write(dir.join("am.yml"), alertmanager_yml).unwrap();
+        let manifest = dir.join("watchpost.toml");
+        std::fs::write(
+            &manifest,
+            format!("[server]\nlisten = \"127.0.0.1:{port}\"\n\n[alerting]\nconfig = \"am.yml\"\n"),
+        )
+        .unwrap();
+        Server::start(&manifest, port)
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
