@@ -1,8 +1,9 @@
 //! Differential test of alert routing against the real Alertmanager 0.25
 //! (Debian's `prometheus-alertmanager`): the same `alertmanager.yml` (a
 //! route tree with `continue`, `group_by` by name, by several labels and
-//! `...`, short group_wait and group_interval, an inhibit rule, webhook
-//! receivers with and without `send_resolved`), the same silence and the
+//! `...`, short group_wait and group_interval, an inhibit rule, mute and
+//! active time intervals, webhook receivers with and without
+//! `send_resolved`), the same silence and the
 //! same timed sequence of alerts posted to both. Each server notifies its
 //! own webhook recorder; per receiver and group, the sequences of
 //! notifications (status, firing and resolved alerts) must agree.
@@ -34,6 +35,26 @@ route:
         team: mail|smtp
       receiver: mail
       group_by: ['...']
+    - matchers: [team="db"]
+      receiver: db
+      mute_time_intervals: [always]
+    - matchers: [team="web"]
+      receiver: web
+      active_time_intervals: [in_1999]
+    - matchers: [team="api"]
+      receiver: api
+      mute_time_intervals: [in_1999]
+    - matchers: [team="cache"]
+      receiver: cache
+      active_time_intervals: [always, in_1999]
+time_intervals:
+  - name: always
+    time_intervals:
+      - weekdays: ['sunday:saturday']
+  - name: in_1999
+    time_intervals:
+      - years: ['1999']
+        times: [{{start_time: '00:00', end_time: '24:00'}}]
 inhibit_rules:
   - source_matchers: [severity="critical"]
     target_matchers: [severity="warning"]
@@ -50,6 +71,18 @@ receivers:
     webhook_configs:
       - url: {hooks}/mail
         send_resolved: false
+  - name: db
+    webhook_configs:
+      - url: {hooks}/db
+  - name: web
+    webhook_configs:
+      - url: {hooks}/web
+  - name: api
+    webhook_configs:
+      - url: {hooks}/api
+  - name: cache
+    webhook_configs:
+      - url: {hooks}/cache
 "#
     )
 }
@@ -143,6 +176,10 @@ fn routing_grouping_inhibition_and_silences_agree_with_alertmanager() {
         alert(json!({"alertname": "Queue", "team": "mail", "instance": "c"})),
         alert(json!({"alertname": "Queue", "team": "smtp", "instance": "c"})),
         alert(json!({"alertname": "Silenced", "severity": "warning", "instance": "d"})),
+        alert(json!({"alertname": "Slow", "team": "db", "instance": "e"})),
+        alert(json!({"alertname": "Slow", "team": "web", "instance": "e"})),
+        alert(json!({"alertname": "Slow", "team": "api", "instance": "e"})),
+        alert(json!({"alertname": "Slow", "team": "cache", "instance": "e"})),
     ];
     for base in [&am, &ours] {
         post_alerts(base, &first);
@@ -162,7 +199,7 @@ fn routing_grouping_inhibition_and_silences_agree_with_alertmanager() {
     // Both have sent the pager's resolution and Disk's second notification.
     let settled = |sink: &WebhookSink| {
         let s = summary(&sink.received());
-        s.values().map(Vec::len).sum::<usize>() >= 5
+        s.values().map(Vec::len).sum::<usize>() >= 7
     };
     assert!(
         wait_for(Duration::from_secs(20), || settled(&theirs_sink)
@@ -183,6 +220,20 @@ fn routing_grouping_inhibition_and_silences_agree_with_alertmanager() {
         "notifications differ; log:\n{}",
         server.log_text()
     );
+    // Time intervals: muted outside active intervals and inside mute ones.
+    let receivers: Vec<&str> = their_notes.keys().map(|(r, _)| r.as_str()).collect();
+    for muted in ["/db", "/web"] {
+        assert!(
+            !receivers.contains(&muted),
+            "{muted} notified: {receivers:?}"
+        );
+    }
+    for open in ["/api", "/cache"] {
+        assert!(
+            receivers.contains(&open),
+            "{open} not notified: {receivers:?}"
+        );
+    }
 
     // The same alerts are listed with the same status (silenced,
     // inhibited, receivers).
