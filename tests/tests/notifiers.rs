@@ -1,11 +1,14 @@
 //! Every stock notifier behind an Alertmanager configuration, in the real
 //! binary: one alert posted to `/api/v2/alerts` is routed to a receiver with
 //! Slack, PagerDuty, Opsgenie, Discord, Telegram, webhook and email (to a
-//! real SMTP server, Python's aiosmtpd) integrations, plus a notifier plugin the manifest adds to that receiver, all pointed
-//! at a local recorder. Each request must carry its service's
+//! real SMTP server, Python's aiosmtpd) integrations, plus two notifier
+//! plugins the manifest adds to that receiver (a webhook and Microsoft
+//! Teams, which Alertmanager 0.25's configuration has no key for), all
+//! pointed at a local recorder. Each request must carry its service's
 //! payload, with the global defaults applied (Slack's URL), secrets
 //! resolved (inline, `*_file`) and Alertmanager's default templates
-//! expanded by the host.
+//! expanded by the host; each HTTP integration is retried after a 500 and
+//! a 429, with the same payload.
 
 mod support;
 
@@ -130,23 +133,47 @@ listen = "127.0.0.1:{port}"
 config = "alertmanager.yml"
 external_url = "http://watchpost.example"
 [alerting.notifiers]
-everyone = ["custom"]
+everyone = ["custom", "teams"]
 
 [[plugin]]
 name = "custom"
 kind = "notifier"
 path = "webhook"
 [plugin.capabilities]
-network = ["{}"]
+network = ["{authority}"]
 [plugin.config]
-url = "{}/custom"
+url = "{base}/custom"
+
+[[plugin]]
+name = "teams"
+kind = "notifier"
+path = "msteams"
+[plugin.capabilities]
+network = ["{authority}"]
+[plugin.config]
+webhook_url = "{base}/msteams"
 "#,
-            sink.base.trim_start_matches("http://"),
-            sink.base
+            authority = sink.base.trim_start_matches("http://"),
+            base = sink.base
         ),
     )
     .unwrap();
     let server = Server::start(&manifest, port);
+    // Every HTTP service fails twice (a 500, then a 429) before accepting:
+    // the host retries each integration on its own.
+    let paths = [
+        "/slack",
+        "/pagerduty",
+        "/opsgenie/v2/alerts",
+        "/discord",
+        "/msteams",
+        "/telegram/bottg-token-42/sendMessage",
+        "/webhook",
+        "/custom",
+    ];
+    for path in paths {
+        sink.answer(path, &[500, 429]);
+    }
     let (status, body) = post_json(
         &format!("{}/api/v2/alerts", server.base),
         &json!([{
@@ -160,14 +187,16 @@ url = "{}/custom"
         "/pagerduty",
         "/opsgenie/",
         "/discord",
+        "/msteams",
         "/telegram",
         "/webhook",
         "/custom",
     ];
+    let attempts = |got: &[Received], path: &str| got.iter().filter(|r| r.path == path).count();
     assert!(
         wait_for(Duration::from_secs(30), || {
             let got = sink.received();
-            all.iter().all(|p| find(&got, p).is_some())
+            paths.iter().all(|p| attempts(&got, p) >= 3)
         }),
         "missing deliveries: {:?}\n{}",
         sink.received()
@@ -177,6 +206,19 @@ url = "{}/custom"
         server.log_text()
     );
     let got = sink.received();
+    for path in paths {
+        let tries: Vec<&Received> = got.iter().filter(|r| r.path == path).collect();
+        assert_eq!(
+            tries.len(),
+            3,
+            "{path}: one attempt after the 500 and the 429"
+        );
+        assert!(
+            tries.iter().all(|t| t.body == tries[0].body),
+            "{path}: a retry resends the same payload"
+        );
+    }
+    let got: Vec<Received> = got.into_iter().rev().collect();
     let subject = "[FIRING:1] DiskFull (db-1 page)";
 
     let slack = &find(&got, "/slack").unwrap().body;
@@ -204,6 +246,11 @@ url = "{}/custom"
 
     let discord = &find(&got, "/discord").unwrap().body;
     assert_eq!(discord["embeds"][0]["title"], subject, "{discord}");
+
+    let teams = &find(&got, "/msteams").unwrap().body;
+    assert_eq!(teams["@type"], "MessageCard", "{teams}");
+    assert_eq!(teams["title"], subject, "{teams}");
+    assert_eq!(teams["themeColor"], "8C1A1A", "{teams}");
 
     let tg = find(&got, "/telegram").unwrap();
     assert_eq!(tg.path, "/telegram/bottg-token-42/sendMessage");
