@@ -260,6 +260,7 @@ fn build(
         })
         .collect();
     let settings = policy.expand_settings(
+        &integration.name,
         &integration.settings,
         receiver,
         &flush.group_labels,

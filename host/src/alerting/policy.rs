@@ -147,10 +147,11 @@ impl Policy {
     /// An integration's settings with every string holding a template
     /// expanded for this notification (Alertmanager's `ExecuteTextString`
     /// on the templated fields, `ExecuteHTMLString` on the one
-    /// `html_field` names); a failing template leaves the text as is and
-    /// is logged.
+    /// `html_field` names for the integration type `kind`); a failing
+    /// template leaves the text as is and is logged.
     pub fn expand_settings(
         &self,
+        kind: &str,
         settings: &serde_json::Value,
         receiver: &str,
         group_labels: &LabelSet,
@@ -181,7 +182,7 @@ impl Policy {
                 text.to_string()
             })
         };
-        let html_key = html_field(settings);
+        let html_key = html_field(kind, settings);
         let mut out = settings.clone();
         match out.as_object_mut() {
             Some(map) => {
@@ -196,19 +197,19 @@ impl Policy {
     }
 }
 
-/// The setting Alertmanager 0.25 renders with `html/template`: an email's
-/// `html`, a Telegram `message` when `parse_mode` is `HTML`, a Pushover
-/// `message` when `html` is true. The settings do not carry their
-/// integration type, so it goes by fields only that type has: a string
-/// `html` (email), `parse_mode` (Telegram), a boolean `html` (Pushover).
-fn html_field(settings: &serde_json::Value) -> Option<&'static str> {
-    let html = settings.get("html");
-    if html.is_some_and(serde_json::Value::is_string) {
-        return Some("html");
+/// The setting Alertmanager 0.25 renders with `html/template` for an
+/// integration of type `kind`: an email's `html`, a Telegram `message` when
+/// `parse_mode` is `HTML`, a Pushover `message` when `html` is true.
+fn html_field(kind: &str, settings: &serde_json::Value) -> Option<&'static str> {
+    match kind {
+        "email" => Some("html"),
+        "telegram" => (settings.get("parse_mode").and_then(|m| m.as_str()) == Some("HTML"))
+            .then_some("message"),
+        "pushover" => {
+            (settings.get("html").and_then(|h| h.as_bool()) == Some(true)).then_some("message")
+        }
+        _ => None,
     }
-    let telegram_html = settings.get("parse_mode").and_then(|m| m.as_str()) == Some("HTML");
-    let pushover_html = html.and_then(|h| h.as_bool()) == Some(true);
-    (telegram_html || pushover_html).then_some("message")
 }
 
 fn expand_strings(v: &mut serde_json::Value, f: &mut dyn FnMut(&str) -> String) {

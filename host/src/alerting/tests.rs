@@ -370,16 +370,20 @@ fn html_notification_fields_are_escaped() {
     );
     let alerts = [&firing];
     let group = labels(&[("team", team)]);
-    let expand =
-        |settings: serde_json::Value| p.expand_settings(&settings, "team x", &group, &alerts, now);
+    let expand = |kind: &str, settings: serde_json::Value| {
+        p.expand_settings(kind, &settings, "team x", &group, &alerts, now)
+    };
     let escaped = "&lt;b&gt;&amp;&#34;&#39;";
 
-    let email = expand(serde_json::json!({
-        "to": "ops@example.org",
-        "html": "<p title=\"{{ .CommonLabels.team }}\">{{ .CommonLabels.team }}</p>",
-        "text": "{{ .CommonLabels.team }}",
-        "headers": {"Subject": "{{ .CommonLabels.team }}"},
-    }));
+    let email = expand(
+        "email",
+        serde_json::json!({
+            "to": "ops@example.org",
+            "html": "<p title=\"{{ .CommonLabels.team }}\">{{ .CommonLabels.team }}</p>",
+            "text": "{{ .CommonLabels.team }}",
+            "headers": {"Subject": "{{ .CommonLabels.team }}"},
+        }),
+    );
     assert_eq!(
         email["html"],
         format!("<p title=\"{escaped}\">{escaped}</p>")
@@ -387,10 +391,13 @@ fn html_notification_fields_are_escaped() {
     assert_eq!(email["text"], team);
     assert_eq!(email["headers"]["Subject"], team);
 
-    let default_email = expand(serde_json::json!({
-        "to": "ops@example.org",
-        "html": r#"{{ template "email.default.html" . }}"#,
-    }));
+    let default_email = expand(
+        "email",
+        serde_json::json!({
+            "to": "ops@example.org",
+            "html": r#"{{ template "email.default.html" . }}"#,
+        }),
+    );
     let html = default_email["html"].as_str().unwrap();
     assert!(html.contains(&format!("team = {escaped}<br")), "{html}");
     assert!(html.contains(
@@ -399,11 +406,14 @@ fn html_notification_fields_are_escaped() {
     assert!(!html.contains(team));
 
     let telegram = |mode: &str| {
-        expand(serde_json::json!({
-            "chat_id": 1,
-            "parse_mode": mode,
-            "message": "<b>{{ .CommonLabels.team }}</b>",
-        }))["message"]
+        expand(
+            "telegram",
+            serde_json::json!({
+                "chat_id": 1,
+                "parse_mode": mode,
+                "message": "<b>{{ .CommonLabels.team }}</b>",
+            }),
+        )["message"]
             .clone()
     };
     assert_eq!(telegram("HTML"), format!("<b>{escaped}</b>"));
@@ -411,13 +421,22 @@ fn html_notification_fields_are_escaped() {
     assert_eq!(telegram(""), format!("<b>{team}</b>"));
 
     let pushover = |html: bool| {
-        expand(serde_json::json!({
-            "html": html,
-            "title": "{{ .CommonLabels.team }}",
-            "message": "{{ .CommonLabels.team }}",
-        }))
+        expand(
+            "pushover",
+            serde_json::json!({
+                "html": html,
+                "title": "{{ .CommonLabels.team }}",
+                "message": "{{ .CommonLabels.team }}",
+            }),
+        )
     };
     assert_eq!(pushover(true)["message"], escaped);
     assert_eq!(pushover(true)["title"], team);
     assert_eq!(pushover(false)["message"], team);
+    // Only those types: a webhook or Slack field named `html` is plain text.
+    let slack = expand(
+        "slack",
+        serde_json::json!({"html": "{{ .CommonLabels.team }}"}),
+    );
+    assert_eq!(slack["html"], team);
 }
