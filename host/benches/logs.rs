@@ -244,6 +244,7 @@ fn stock(runtime: &Runtime, state: &Path, name: &str, config: &str) -> PluginHan
         targets: vec![],
         relabel: vec![],
         metric_relabel: vec![],
+        scrape: Default::default(),
         capabilities: Capabilities::default(),
         config_json: config.into(),
     };

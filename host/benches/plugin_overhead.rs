@@ -48,6 +48,7 @@ fn spec(name: &str, kind: PluginKind, file: PathBuf, config: &str) -> PluginSpec
         targets: vec![],
         relabel: vec![],
         metric_relabel: vec![],
+        scrape: Default::default(),
         capabilities: Capabilities::default(),
         config_json: config.into(),
     }

@@ -512,6 +512,7 @@ fn notifier_spec(spec: &crate::alerting::config::IntegrationSpec) -> Option<Plug
         targets: Vec::new(),
         relabel: Vec::new(),
         metric_relabel: Vec::new(),
+        scrape: Default::default(),
         capabilities: crate::manifest::Capabilities {
             network: spec.destinations.clone(),
             ..Default::default()

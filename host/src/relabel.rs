@@ -1,7 +1,9 @@
 //! Prometheus relabeling (`relabel_configs` / `metric_relabel_configs`):
 //! `replace`, `keep`, `drop`, `labelmap`, `labeldrop`, `labelkeep`,
-//! `lowercase`, `uppercase`, with Prometheus' defaults (separator `;`, regex
-//! `(.*)` fully anchored, replacement `$1`). `hashmod` is not supported yet.
+//! `lowercase`, `uppercase`, `hashmod`, with Prometheus 2.42's defaults
+//! (separator `;`, regex `(.*)` fully anchored, replacement `$1`) and its
+//! edge cases (a `replace` whose target expands to an invalid name or whose
+//! value expands to nothing deletes `target_label`).
 
 use regex::Regex;
 use serde::Deserialize;
@@ -30,6 +32,9 @@ pub struct RawRule {
     pub replacement: Option<String>,
     /// Default `replace`.
     pub action: Option<String>,
+    /// `hashmod`: the target gets the MD5 of the joined source values
+    /// modulo this.
+    pub modulus: Option<u64>,
 }
 
 /// The action of a rule.
@@ -51,6 +56,8 @@ pub enum Action {
     Lowercase,
     /// `target_label` = uppercased source value.
     Uppercase,
+    /// `target_label` = hash of the source value modulo `modulus`.
+    HashMod,
 }
 
 /// A compiled rule.
@@ -62,6 +69,7 @@ pub struct Rule {
     regex: Regex,
     target_label: String,
     replacement: String,
+    modulus: u64,
 }
 
 impl PartialEq for Rule {
@@ -72,6 +80,7 @@ impl PartialEq for Rule {
             && self.regex.as_str() == other.regex.as_str()
             && self.target_label == other.target_label
             && self.replacement == other.replacement
+            && self.modulus == other.modulus
     }
 }
 
@@ -87,7 +96,7 @@ impl Rule {
             "labelkeep" => Action::LabelKeep,
             "lowercase" => Action::Lowercase,
             "uppercase" => Action::Uppercase,
-            "hashmod" => return Err("relabel action \"hashmod\" is not supported yet".into()),
+            "hashmod" => Action::HashMod,
             other => return Err(format!("unknown relabel action {other:?}")),
         };
         let pattern = raw.regex.clone().unwrap_or_else(|| "(.*)".into());
@@ -100,7 +109,7 @@ impl Rule {
         let target_label = raw.target_label.clone().unwrap_or_default();
         if matches!(
             action,
-            Action::Replace | Action::Lowercase | Action::Uppercase
+            Action::Replace | Action::Lowercase | Action::Uppercase | Action::HashMod
         ) && target_label.is_empty()
         {
             return Err(format!(
@@ -111,6 +120,10 @@ impl Rule {
         if matches!(action, Action::Keep | Action::Drop) && raw.source_labels.is_empty() {
             return Err("relabel actions keep and drop need source_labels".into());
         }
+        let modulus = raw.modulus.unwrap_or(0);
+        if action == Action::HashMod && modulus == 0 {
+            return Err("relabel action \"hashmod\" needs a non-zero modulus".into());
+        }
         Ok(Rule {
             action,
             source_labels: raw.source_labels.clone(),
@@ -118,6 +131,7 @@ impl Rule {
             regex,
             target_label,
             replacement: raw.replacement.clone().unwrap_or_else(|| "$1".into()),
+            modulus,
         })
     }
 }
@@ -134,6 +148,16 @@ fn set(labels: &mut Vec<(String, String)>, name: &str, value: String) {
     if !value.is_empty() {
         labels.push((name.to_string(), value));
     }
+}
+
+/// Prometheus' `hashmod` hash: the last 8 bytes of the MD5 digest of
+/// `value`, big-endian.
+fn hash64(value: &str) -> u64 {
+    use md5::{Digest, Md5};
+    let digest = Md5::digest(value.as_bytes());
+    let mut tail = [0u8; 8];
+    tail.copy_from_slice(&digest[8..16]);
+    u64::from_be_bytes(tail)
 }
 
 /// Applies `rules` in order; `None` when a rule drops the label set.
@@ -155,12 +179,21 @@ pub fn apply(rules: &[Rule], mut labels: Vec<(String, String)>) -> Option<Vec<(S
                     caps.expand(&rule.target_label, &mut target);
                     let mut replaced = String::new();
                     caps.expand(&rule.replacement, &mut replaced);
-                    if crate::storage::metrics::labels::valid_label_name(&target)
-                        || target == "__name__"
+                    // As Prometheus: an invalid name or an empty value deletes
+                    // the label named by `target_label` as written.
+                    if (crate::storage::metrics::labels::valid_label_name(&target)
+                        || target == "__name__")
+                        && !replaced.is_empty()
                     {
                         set(&mut labels, &target, replaced);
+                    } else {
+                        set(&mut labels, &rule.target_label, String::new());
                     }
                 }
+            }
+            Action::HashMod => {
+                let mod_value = hash64(&value) % rule.modulus;
+                set(&mut labels, &rule.target_label, mod_value.to_string());
             }
             Action::Lowercase => set(&mut labels, &rule.target_label, value.to_lowercase()),
             Action::Uppercase => set(&mut labels, &rule.target_label, value.to_uppercase()),
@@ -308,9 +341,45 @@ action = "lowercase""#,
     }
 
     #[test]
+    fn hashmod_shards_as_prometheus_does() {
+        // The case of Prometheus 2.42's relabel_test.go: "baz" mod 1000.
+        let r = rule(
+            r#"source_labels = ["c"]
+action = "hashmod"
+target_label = "d"
+modulus = 1000"#,
+        );
+        assert_eq!(
+            sorted(apply(&[r], labels(&[("a", "foo"), ("c", "baz")])).unwrap()),
+            sorted(labels(&[("a", "foo"), ("c", "baz"), ("d", "976")]))
+        );
+    }
+
+    #[test]
+    fn replace_deletes_the_target_on_an_invalid_name_or_an_empty_value() {
+        let invalid = rule(
+            r#"source_labels = ["a"]
+regex = "(.*)"
+target_label = "${1}"
+replacement = "x""#,
+        );
+        let out = apply(&[invalid], labels(&[("a", "0bad"), ("${1}", "kept?")])).unwrap();
+        assert_eq!(out, labels(&[("a", "0bad")]));
+        let empty = rule(
+            r#"source_labels = ["a"]
+regex = "foo(.*)"
+target_label = "b""#,
+        );
+        let out = apply(&[empty], labels(&[("a", "foo"), ("b", "old")])).unwrap();
+        assert_eq!(out, labels(&[("a", "foo")]));
+    }
+
+    #[test]
     fn bad_rules_are_refused() {
         for bad in [
             r#"action = "hashmod""#,
+            "action = \"hashmod\"\ntarget_label = \"shard\"",
+            "action = \"hashmod\"\nmodulus = 4",
             r#"action = "explode""#,
             r#"regex = "(""#,
             r#"action = "replace""#,

@@ -144,6 +144,7 @@ pub fn target_labels(handle: &PluginHandle, target: &Target) -> TargetLabels {
             .map(|l| (l.name.clone(), l.value.clone()))
             .collect(),
         metric_relabel: std::sync::Arc::from(handle.loaded.spec().metric_relabel.clone()),
+        options: handle.loaded.spec().scrape,
     }
 }
 

@@ -99,6 +99,7 @@ pub(super) async fn plugin_run(args: PluginRunArgs) -> anyhow::Result<ExitCode> 
         targets: args.target.clone().into_iter().collect(),
         relabel: Vec::new(),
         metric_relabel: Vec::new(),
+        scrape: Default::default(),
         capabilities: Capabilities {
             network,
             read_dirs: args.allow_dir.clone(),

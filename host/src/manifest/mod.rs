@@ -129,6 +129,25 @@ pub struct Capabilities {
     pub fs_stats: bool,
 }
 
+/// Prometheus' `honor_labels` and `honor_timestamps` for an exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScrapeOptions {
+    /// Exposed labels win over the target's.
+    pub honor_labels: bool,
+    /// Exposed timestamps are kept.
+    pub honor_timestamps: bool,
+}
+
+impl Default for ScrapeOptions {
+    /// Prometheus' defaults: `honor_labels: false`, `honor_timestamps: true`.
+    fn default() -> Self {
+        ScrapeOptions {
+            honor_labels: false,
+            honor_timestamps: true,
+        }
+    }
+}
+
 /// One validated `[[plugin]]` entry.
 #[derive(Clone, PartialEq)]
 pub struct PluginSpec {
@@ -152,6 +171,8 @@ pub struct PluginSpec {
     pub relabel: Vec<crate::relabel::Rule>,
     /// Metric relabeling.
     pub metric_relabel: Vec<crate::relabel::Rule>,
+    /// How collected series meet the target's labels and time.
+    pub scrape: ScrapeOptions,
     /// Sandbox grants.
     pub capabilities: Capabilities,
     /// `[plugin.config]` as JSON, `${VAR}`s replaced. May hold secrets.

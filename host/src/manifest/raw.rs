@@ -271,6 +271,13 @@ pub struct RawPlugin {
     /// Prometheus' `metric_relabel_configs`.
     #[serde(default)]
     pub metric_relabel: Vec<Spanned<crate::relabel::RawRule>>,
+    /// `honor_labels = true` (exporters): labels the exporter returns win
+    /// over the target's (`job`, `instance`, …), as Prometheus' option;
+    /// by default a clashing exposed label is kept as `exported_<name>`.
+    pub honor_labels: Option<Spanned<bool>>,
+    /// `honor_timestamps = false` (exporters): ignore the timestamps the
+    /// exporter returns and store every sample at the collection time.
+    pub honor_timestamps: Option<Spanned<bool>>,
     /// `[plugin.capabilities]`: what the sandbox lets the plugin reach.
     #[serde(default)]
     pub capabilities: RawCapabilities,

@@ -375,6 +375,25 @@ fn plugin(
         };
     let relabel = rules(&raw.relabel, "relabel");
     let metric_relabel = rules(&raw.metric_relabel, "metric_relabel");
+    let mut scrape = crate::manifest::ScrapeOptions::default();
+    for (option, value, key) in [
+        (&mut scrape.honor_labels, &raw.honor_labels, "honor_labels"),
+        (
+            &mut scrape.honor_timestamps,
+            &raw.honor_timestamps,
+            "honor_timestamps",
+        ),
+    ] {
+        if let Some(v) = value {
+            if kind != PluginKind::Exporter {
+                c.error(
+                    v,
+                    format!("{key} applies to exporters, not to {}", kind.with_article()),
+                );
+            }
+            *option = *v.get_ref();
+        }
+    }
 
     let config_json = match &raw.config {
         None => "{}".to_string(),
@@ -404,6 +423,7 @@ fn plugin(
         targets,
         relabel,
         metric_relabel,
+        scrape,
         capabilities,
         config_json,
     })

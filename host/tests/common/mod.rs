@@ -37,6 +37,7 @@ pub fn misbehave(name: &str, config: serde_json::Value) -> PluginSpec {
         targets: vec![],
         relabel: vec![],
         metric_relabel: vec![],
+        scrape: Default::default(),
         capabilities: Capabilities::default(),
         config_json: config.to_string(),
     }

@@ -204,31 +204,30 @@ impl Server {
         server
     }
 
-    /// Starts Watchpost on a free port with nothing but `[server]` in its
-    /// manifest (receivers only, no plugins), in `dir`.
-    pub fn start_bare(dir: &Path) -> Server {
+    /// Starts Watchpost on a free port with `dir/watchpost.toml` holding a
+    /// `[server]` table for that port followed by `rest`.
+    pub fn start_with(dir: &Path, rest: &str) -> Server {
         let port = free_port();
         let manifest = dir.join("watchpost.toml");
         std::fs::write(
             &manifest,
-            format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
+            format!("[server]\nlisten = \"127.0.0.1:{port}\"\n\n{rest}"),
         )
         .unwrap();
         Server::start(&manifest, port)
     }
 
+    /// Starts Watchpost on a free port with nothing but `[server]` in its
+    /// manifest (receivers only, no plugins), in `dir`.
+    pub fn start_bare(dir: &Path) -> Server {
+        Server::start_with(dir, "")
+    }
+
     /// Starts Watchpost on a free port in `dir` as an Alertmanager with
     /// `alertmanager_yml` as its `[alerting]` config, and nothing else.
     pub fn start_alerting(dir: &Path, alertmanager_yml: &str) -> Server {
-        let port = free_port();
         std::fs::write(dir.join("am.yml"), alertmanager_yml).unwrap();
-        let manifest = dir.join("watchpost.toml");
-        std::fs::write(
-            &manifest,
-            format!("[server]\nlisten = \"127.0.0.1:{port}\"\n\n[alerting]\nconfig = \"am.yml\"\n"),
-        )
-        .unwrap();
-        Server::start(&manifest, port)
+        Server::start_with(dir, "[alerting]\nconfig = \"am.yml\"\n")
     }
 
     /// The process id.

@@ -1,13 +1,16 @@
 //! Turns one exporter collection into samples the way Prometheus turns a
 //! scrape into samples: metric families flattened into series
 //! (`_bucket{le}`, `_sum`, `_count`, `{quantile}`), target labels `job` and
-//! `instance` attached (a clashing exposed label becomes `exported_<name>`),
+//! `instance` attached (a clashing exposed label becomes `exported_<name>`,
+//! or wins with `honor_labels`), exposed timestamps kept unless
+//! `honor_timestamps` is off,
 //! the synthetic per-target series (`up`, `scrape_duration_seconds`,
 //! `scrape_samples_scraped`, `scrape_series_added`), and staleness markers for
 //! series that disappeared since the previous collection.
 
 use super::db::{STALE_NAN, Sample};
 use super::labels::{LabelError, Labels, METRIC_NAME};
+use crate::manifest::ScrapeOptions;
 use crate::relabel::Rule;
 use crate::runtime::bindings::types::{MetricFamily, MetricValue};
 use std::collections::HashSet;
@@ -52,6 +55,8 @@ pub struct TargetLabels {
     pub labels: Vec<(String, String)>,
     /// `metric_relabel` rules of the exporter.
     pub metric_relabel: Arc<[Rule]>,
+    /// `honor_labels` and `honor_timestamps`.
+    pub options: ScrapeOptions,
 }
 
 impl TargetLabels {
@@ -63,6 +68,7 @@ impl TargetLabels {
                 ("instance".into(), instance.into()),
             ],
             metric_relabel: Arc::from(Vec::new()),
+            options: ScrapeOptions::default(),
         }
     }
 }
@@ -83,20 +89,33 @@ fn series_labels(
     let mut pairs: Vec<(String, String)> =
         Vec::with_capacity(metric.len() + target.labels.len() + 2);
     pairs.push((METRIC_NAME.into(), name.into()));
-    for (n, v) in metric {
-        // An exposed label that clashes with a target label is kept as
-        // `exported_<name>`, as Prometheus does without honor_labels.
-        let n = if target.labels.iter().any(|(t, _)| t == n) {
-            format!("exported_{n}")
-        } else {
-            n.clone()
-        };
-        pairs.push((n, v.clone()));
-    }
+    pairs.extend(metric.iter().filter(|(_, v)| !v.is_empty()).cloned());
     if let Some((n, v)) = extra {
         pairs.push((n.into(), v));
     }
-    pairs.extend(target.labels.iter().cloned());
+    let exposed = |pairs: &[(String, String)], n: &str| pairs.iter().any(|(e, _)| e == n);
+    if target.options.honor_labels {
+        // The exposed labels win; the target fills in what they lack.
+        for (n, v) in &target.labels {
+            if !exposed(&pairs, n) {
+                pairs.push((n.clone(), v.clone()));
+            }
+        }
+    } else {
+        // A clashing exposed label is kept as `exported_<name>` (prefixed
+        // again while that name is taken too), as Prometheus does.
+        for (n, _) in &target.labels {
+            if let Some(i) = pairs.iter().position(|(e, _)| e == n) {
+                let mut renamed = format!("exported_{n}");
+                while exposed(&pairs, &renamed) || target.labels.iter().any(|(t, _)| *t == renamed)
+                {
+                    renamed.insert_str(0, "exported_");
+                }
+                pairs[i].0 = renamed;
+            }
+        }
+        pairs.extend(target.labels.iter().cloned());
+    }
     if relabel && !target.metric_relabel.is_empty() {
         pairs = crate::relabel::apply(&target.metric_relabel, pairs).ok_or(Refused::Dropped)?;
     }
@@ -123,7 +142,7 @@ impl ScrapeState {
             match series_labels(&name, labels, extra, target, true) {
                 Ok(labels) => out.samples.push(Sample {
                     labels,
-                    t: ts.unwrap_or(t),
+                    t: ts.filter(|_| target.options.honor_timestamps).unwrap_or(t),
                     v,
                 }),
                 Err(Refused::Invalid(e)) => out.invalid.push((name, e)),
@@ -337,6 +356,45 @@ mod tests {
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].labels.metric_name(), "a");
         assert!(state.failed(&target(), 4000).is_empty());
+    }
+
+    #[test]
+    fn honor_labels_and_honor_timestamps_as_prometheus() {
+        let mut exposed = gauge(
+            "jobs",
+            &[("job", "inner"), ("exported_job", "taken"), ("zone", "")],
+            1.0,
+        );
+        exposed.metrics[0].timestamp_ms = Some(500);
+        let series = |options: ScrapeOptions| {
+            let target = TargetLabels {
+                options,
+                ..target()
+            };
+            let out =
+                ScrapeState::default().collected(&target, std::slice::from_ref(&exposed), 1000);
+            (out.samples[0].labels.to_string(), out.samples[0].t)
+        };
+        assert_eq!(
+            series(ScrapeOptions::default()),
+            (
+                r#"jobs{exported_exported_job="inner", exported_job="taken", instance="10.0.0.1:8000", job="api"}"#
+                    .to_string(),
+                500
+            ),
+            "renamed past a taken name; empty labels dropped; the exposed time kept"
+        );
+        assert_eq!(
+            series(ScrapeOptions {
+                honor_labels: true,
+                honor_timestamps: false,
+            }),
+            (
+                r#"jobs{exported_job="taken", instance="10.0.0.1:8000", job="inner"}"#.to_string(),
+                1000
+            ),
+            "the exposed job wins, the target fills in instance; collection time"
+        );
     }
 
     #[test]
