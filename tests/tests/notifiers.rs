@@ -182,16 +182,6 @@ webhook_url = "{base}/msteams"
         }]),
     );
     assert_eq!(status, 200, "{body}");
-    let all = [
-        "/slack",
-        "/pagerduty",
-        "/opsgenie/",
-        "/discord",
-        "/msteams",
-        "/telegram",
-        "/webhook",
-        "/custom",
-    ];
     let attempts = |got: &[Received], path: &str| got.iter().filter(|r| r.path == path).count();
     assert!(
         wait_for(Duration::from_secs(30), || {
