@@ -63,6 +63,9 @@ pub struct SelfMetrics {
     forward_failures: Family<ForwarderLabel, Counter>,
     forward_dropped: Family<ForwarderLabel, Counter>,
     forward_queue: Family<ForwarderLabel, Gauge>,
+    forward_enqueued_ts: Family<ForwarderLabel, Gauge<f64, AtomicU64>>,
+    forward_sent_ts: Family<ForwarderLabel, Gauge<f64, AtomicU64>>,
+    forward_lag: Family<ForwarderLabel, Gauge<f64, AtomicU64>>,
 }
 
 /// A plugin's `watchpost_plugin_calls_total` series (one per result) and
@@ -124,6 +127,9 @@ impl SelfMetrics {
         let forward_failures = Family::<ForwarderLabel, Counter>::default();
         let forward_dropped = Family::<ForwarderLabel, Counter>::default();
         let forward_queue = Family::<ForwarderLabel, Gauge>::default();
+        let forward_enqueued_ts = Family::<ForwarderLabel, Gauge<f64, AtomicU64>>::default();
+        let forward_sent_ts = Family::<ForwarderLabel, Gauge<f64, AtomicU64>>::default();
+        let forward_lag = Family::<ForwarderLabel, Gauge<f64, AtomicU64>>::default();
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -238,6 +244,21 @@ impl SelfMetrics {
             "Bytes queued on disk, not yet delivered",
             forward_queue.clone(),
         );
+        registry.register(
+            "watchpost_forward_highest_enqueued_timestamp_seconds",
+            "Newest sample timestamp queued for the receiver",
+            forward_enqueued_ts.clone(),
+        );
+        registry.register(
+            "watchpost_forward_highest_sent_timestamp_seconds",
+            "Newest sample timestamp the receiver acknowledged",
+            forward_sent_ts.clone(),
+        );
+        registry.register(
+            "watchpost_forward_lag_seconds",
+            "How far the oldest undelivered sample is behind the newest queued one (0 when the queue is empty)",
+            forward_lag.clone(),
+        );
         SelfMetrics {
             registry,
             calls,
@@ -261,6 +282,9 @@ impl SelfMetrics {
             forward_failures,
             forward_dropped,
             forward_queue,
+            forward_enqueued_ts,
+            forward_sent_ts,
+            forward_lag,
         }
     }
 
@@ -296,6 +320,27 @@ impl SelfMetrics {
         self.forward_queue
             .get_or_create(&Self::forwarder(name))
             .set(bytes as i64);
+    }
+
+    /// Sets the newest timestamp (ms) queued for forwarding.
+    pub fn forward_enqueued_timestamp(&self, name: &str, t_ms: i64) {
+        self.forward_enqueued_ts
+            .get_or_create(&Self::forwarder(name))
+            .set(t_ms as f64 / 1e3);
+    }
+
+    /// Sets the newest timestamp (ms) the receiver acknowledged.
+    pub fn forward_sent_timestamp(&self, name: &str, t_ms: i64) {
+        self.forward_sent_ts
+            .get_or_create(&Self::forwarder(name))
+            .set(t_ms as f64 / 1e3);
+    }
+
+    /// Sets how far (ms) delivery is behind.
+    pub fn forward_lag(&self, name: &str, lag_ms: i64) {
+        self.forward_lag
+            .get_or_create(&Self::forwarder(name))
+            .set(lag_ms.max(0) as f64 / 1e3);
     }
 
     /// Records a maintenance pass.
@@ -452,6 +497,9 @@ mod tests {
         m.forward_failed("vm");
         m.forward_dropped("vm", 2);
         m.forward_queue("vm", 99);
+        m.forward_enqueued_timestamp("vm", 12_500);
+        m.forward_sent_timestamp("vm", 10_000);
+        m.forward_lag("vm", 2_500);
         let text = m.encode();
         for line in [
             "watchpost_build_info{",
@@ -476,6 +524,9 @@ mod tests {
             "watchpost_forward_send_failures_total{forwarder=\"vm\"} 1",
             "watchpost_forward_samples_dropped_total{forwarder=\"vm\"} 2",
             "watchpost_forward_queue_bytes{forwarder=\"vm\"} 99",
+            "watchpost_forward_highest_enqueued_timestamp_seconds{forwarder=\"vm\"} 12.5",
+            "watchpost_forward_highest_sent_timestamp_seconds{forwarder=\"vm\"} 10.0",
+            "watchpost_forward_lag_seconds{forwarder=\"vm\"} 2.5",
         ] {
             assert!(text.contains(line), "missing {line:?} in:\n{text}");
         }

@@ -112,6 +112,23 @@ fn every_sample_arrives_exactly_once_across_outages() {
         .metric("watchpost_forward_send_failures_total{forwarder=\"vm\"}")
         .unwrap_or(0.0)
         >= 1.0));
+    // The lag grows while the receiver is away: the oldest undelivered
+    // sample falls seconds behind the newest queued one.
+    assert!(
+        wait_for(Duration::from_secs(10), || server
+            .metric("watchpost_forward_lag_seconds{forwarder=\"vm\"}")
+            .unwrap_or(0.0)
+            >= 2.0),
+        "lag {:?}",
+        server.metric("watchpost_forward_lag_seconds{forwarder=\"vm\"}")
+    );
+    let enqueued = server
+        .metric("watchpost_forward_highest_enqueued_timestamp_seconds{forwarder=\"vm\"}")
+        .unwrap();
+    let sent = server
+        .metric("watchpost_forward_highest_sent_timestamp_seconds{forwarder=\"vm\"}")
+        .unwrap();
+    assert!(enqueued - sent >= 2.0, "enqueued {enqueued}, sent {sent}");
     // Watchpost dies too, with queued samples on disk.
     let stored = watchpost_samples(&server, selector);
     server.kill9();
@@ -155,6 +172,13 @@ fn every_sample_arrives_exactly_once_across_outages() {
             == Some(0.0)),
         "queue never drained; log:\n{}",
         server.log_text()
+    );
+    assert!(
+        wait_for(Duration::from_secs(10), || server
+            .metric("watchpost_forward_lag_seconds{forwarder=\"vm\"}")
+            == Some(0.0)),
+        "lag after draining: {:?}",
+        server.metric("watchpost_forward_lag_seconds{forwarder=\"vm\"}")
     );
     let ours = watchpost_samples(&server, selector);
     wait_for(Duration::from_secs(20), || {

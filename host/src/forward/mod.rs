@@ -13,7 +13,7 @@ pub use sender::build_request;
 use crate::storage::metrics::{Matcher, Sample};
 use crate::telemetry::SelfMetrics;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,6 +59,8 @@ pub struct Forwarder {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
     telemetry: Arc<SelfMetrics>,
+    /// Newest sample timestamp queued (ms), shared with the sender.
+    highest_enqueued: Arc<AtomicI64>,
 }
 
 impl Forwarder {
@@ -81,17 +83,19 @@ impl Forwarder {
         )?));
         let signal = Arc::new(sender::Signal::default());
         let stop = Arc::new(AtomicBool::new(false));
+        let highest_enqueued = Arc::new(AtomicI64::new(i64::MIN));
         let thread = {
-            let (spec, queue, signal, stop, telemetry) = (
-                spec.clone(),
-                Arc::clone(&queue),
-                Arc::clone(&signal),
-                Arc::clone(&stop),
-                Arc::clone(&telemetry),
-            );
+            let shared = sender::Shared {
+                queue: Arc::clone(&queue),
+                signal: Arc::clone(&signal),
+                stop: Arc::clone(&stop),
+                telemetry: Arc::clone(&telemetry),
+                highest_enqueued: Arc::clone(&highest_enqueued),
+            };
+            let spec = spec.clone();
             std::thread::Builder::new()
                 .name(format!("forward-{}", spec.name))
-                .spawn(move || sender::run(spec, queue, signal, stop, telemetry))?
+                .spawn(move || sender::run(spec, shared))?
         };
         Ok(Forwarder {
             name: spec.name,
@@ -101,6 +105,7 @@ impl Forwarder {
             stop,
             thread: Some(thread),
             telemetry,
+            highest_enqueued,
         })
     }
 
@@ -123,11 +128,15 @@ impl Forwarder {
         if selected.is_empty() {
             return;
         }
+        let newest = selected.iter().map(|s| s.t).max().unwrap_or(i64::MIN);
         let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         match queue.push(&selected) {
             Ok(()) => {
                 self.telemetry
                     .forward_queue(&self.name, queue.pending_bytes());
+                let before = self.highest_enqueued.fetch_max(newest, Ordering::Relaxed);
+                self.telemetry
+                    .forward_enqueued_timestamp(&self.name, before.max(newest));
                 drop(queue);
                 self.signal.notify();
             }

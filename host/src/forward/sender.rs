@@ -3,6 +3,10 @@
 //! only on 2xx. Connection errors, 5xx and 429 are retried with exponential
 //! backoff (the batch stays queued, on disk); other 4xx mean the receiver
 //! will never take the batch, so it is logged and dropped.
+//!
+//! Progress is published as Prometheus' remote-write queues do (the newest
+//! timestamps queued and acknowledged) plus the lag: how far the oldest
+//! undelivered sample is behind the newest queued one.
 
 use super::ForwardSpec;
 use super::queue::DiskQueue;
@@ -11,7 +15,7 @@ use crate::storage::metrics::{Labels, Sample};
 use crate::telemetry::SelfMetrics;
 use prost::Message;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -116,14 +120,39 @@ fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
     }
 }
 
+/// What the sender shares with its [`Forwarder`](super::Forwarder).
+pub struct Shared {
+    /// The disk queue.
+    pub queue: Arc<Mutex<DiskQueue>>,
+    /// Wakes the sender.
+    pub signal: Arc<Signal>,
+    /// Set to stop.
+    pub stop: Arc<AtomicBool>,
+    /// Self-metrics.
+    pub telemetry: Arc<SelfMetrics>,
+    /// Newest sample timestamp queued (ms).
+    pub highest_enqueued: Arc<AtomicI64>,
+}
+
 /// Runs until `stop` is set.
-pub fn run(
-    spec: ForwardSpec,
-    queue: Arc<Mutex<DiskQueue>>,
-    signal: Arc<Signal>,
-    stop: Arc<AtomicBool>,
-    telemetry: Arc<SelfMetrics>,
-) {
+pub fn run(spec: ForwardSpec, shared: Shared) {
+    let Shared {
+        queue,
+        signal,
+        stop,
+        telemetry,
+        highest_enqueued,
+    } = shared;
+    // The lag while `oldest` (ms) is the oldest undelivered timestamp.
+    let lag = |oldest: Option<i64>| {
+        let newest = highest_enqueued.load(Ordering::Relaxed);
+        let lag = match oldest {
+            Some(oldest) if newest != i64::MIN => newest.saturating_sub(oldest),
+            _ => 0,
+        };
+        telemetry.forward_lag(&spec.name, lag);
+    };
+    let mut highest_sent = i64::MIN;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(spec.timeout))
@@ -138,6 +167,7 @@ pub fn run(
         let (samples, position) = match next {
             Ok(Some(batch)) => batch,
             Ok(None) => {
+                lag(None);
                 signal.wait(spec.flush_interval);
                 continue;
             }
@@ -149,6 +179,9 @@ pub fn run(
         };
         let count = samples.len() as u64;
         let partial = samples.len() < spec.batch_size;
+        let oldest = samples.iter().map(|s| s.t).min();
+        let newest = samples.iter().map(|s| s.t).max().unwrap_or(i64::MIN);
+        lag(oldest);
         let body =
             match snap::raw::Encoder::new().compress_vec(&build_request(samples).encode_to_vec()) {
                 Ok(b) => b,
@@ -161,6 +194,8 @@ pub fn run(
             Outcome::Delivered => {
                 backoff = BACKOFF_MIN;
                 telemetry.forwarded(&spec.name, count);
+                highest_sent = highest_sent.max(newest);
+                telemetry.forward_sent_timestamp(&spec.name, highest_sent);
             }
             Outcome::Rejected(status, reason) => {
                 backoff = BACKOFF_MIN;
