@@ -77,6 +77,8 @@ pub struct App {
     pub metrics: Arc<MetricsDb>,
     /// The write path (store + forwarders).
     pub pipeline: Arc<Pipeline>,
+    /// Running totals of OTLP delta series (`/v1/metrics`).
+    pub otlp_deltas: crate::ingest::otlp_delta::DeltaToCumulative,
     exporters: Arc<ExporterSink>,
     /// Where rule plugins' evaluations go (alert state, recorded series).
     pub rules: Arc<crate::rules::RuleSink>,
@@ -185,6 +187,7 @@ impl App {
             telemetry,
             metrics,
             pipeline,
+            otlp_deltas: Default::default(),
             exporters,
             rules,
             alerting,

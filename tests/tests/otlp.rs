@@ -1,6 +1,7 @@
-//! OTLP metrics (gzip-compressed protobuf) from the real OpenTelemetry Python SDK (PyPI
-//! `opentelemetry-sdk` + `opentelemetry-exporter-otlp-proto-http`), and
-//! OTLP/JSON, stored under the names the OpenTelemetry Collector's Prometheus
+//! OTLP metrics (gzip-compressed protobuf) from the real OpenTelemetry Python
+//! SDK (PyPI `opentelemetry-sdk` + `opentelemetry-exporter-otlp-proto-http`),
+//! with cumulative and with delta temporality, and OTLP/JSON, stored under
+//! the names and with the values the OpenTelemetry Collector's Prometheus
 //! exporter would give them.
 
 mod support;
@@ -35,6 +36,35 @@ depth.add(10)
 depth.add(-4)
 if not provider.force_flush(10000):
     sys.exit("flush failed")
+provider.shutdown()
+"#;
+
+/// The SDK with delta temporality (what e.g. .NET and some vendors' SDKs
+/// send by default), exporting after each step: a counter in three steps, a
+/// histogram in two, and an up-down counter (non-monotonic: refused).
+const DELTA_SCRIPT: &str = r#"
+import sys
+from opentelemetry.sdk.metrics import MeterProvider, Counter, Histogram, UpDownCounter
+from opentelemetry.sdk.metrics.export import AggregationTemporality, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+delta = AggregationTemporality.DELTA
+exporter = OTLPMetricExporter(endpoint=sys.argv[1], preferred_temporality={
+    Counter: delta, Histogram: delta, UpDownCounter: delta})
+reader = PeriodicExportingMetricReader(exporter, export_interval_millis=600000)
+provider = MeterProvider(resource=Resource.create({"service.name": "worker"}), metric_readers=[reader])
+meter = provider.get_meter("watchpost-test")
+sent = meter.create_counter("tasks.done")
+latency = meter.create_histogram("task.runtime", unit="s")
+depth = meter.create_up_down_counter("queue.depth")
+for step, (n, runtimes) in enumerate([(5, [0.1, 7.0]), (3, [2.0, 30.0]), (2, [])]):
+    sent.add(n, {"queue": "mail"})
+    for r in runtimes:
+        latency.record(r)
+    depth.add(1)
+    if not provider.force_flush(10000):
+        sys.exit("flush failed")
 provider.shutdown()
 "#;
 
@@ -114,6 +144,69 @@ fn the_python_sdk_exports_into_watchpost() {
 }
 
 #[test]
+fn delta_temporality_is_accumulated_as_the_collector_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_bare(dir.path());
+    let out = Command::new("python3")
+        .args(["-c", DELTA_SCRIPT, &format!("{}/v1/metrics", server.base)])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "the OpenTelemetry SDK script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let values = |selector: &str| -> Vec<String> {
+        server
+            .raw(selector)
+            .first()
+            .and_then(|s| s["values"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v[1].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        wait_for(Duration::from_secs(10), || values(
+            "tasks_done_total{job=\"worker\",queue=\"mail\"}"
+        )
+        .len()
+            == 3),
+        "log:\n{}",
+        server.log_text()
+    );
+    assert_eq!(
+        values("tasks_done_total{job=\"worker\",queue=\"mail\"}"),
+        ["5", "8", "10"],
+        "each delta added to the running total"
+    );
+    assert_eq!(
+        last_value(&server, "task_runtime_seconds_count").as_deref(),
+        Some("4")
+    );
+    assert_eq!(
+        last_value(&server, "task_runtime_seconds_sum").as_deref(),
+        Some("39.1")
+    );
+    // The SDK's default bounds: 0, 5, 10, 25, 50, …
+    for (le, count) in [("5", "2"), ("10", "3"), ("25", "3"), ("50", "4")] {
+        assert_eq!(
+            last_value(
+                &server,
+                &format!("task_runtime_seconds_bucket{{le=\"{le}\"}}")
+            )
+            .as_deref(),
+            Some(count),
+            "le={le}"
+        );
+    }
+    assert!(
+        server.raw("queue_depth").is_empty(),
+        "a non-monotonic delta sum has no cumulative form"
+    );
+}
+
+#[test]
 fn otlp_json_and_bad_payloads() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_bare(dir.path());
@@ -127,7 +220,8 @@ fn otlp_json_and_bad_payloads() {
             "scopeMetrics": [{
                 "metrics": [
                     {"name": "tasks.active", "unit": "1", "gauge": {"dataPoints": [{"asInt": "7", "timeUnixNano": now_ns.to_string()}]}},
-                    {"name": "tasks.done", "sum": {"aggregationTemporality": 1, "isMonotonic": true, "dataPoints": [{"asDouble": 2.5, "timeUnixNano": now_ns.to_string()}]}}
+                    {"name": "tasks.done", "sum": {"aggregationTemporality": 1, "isMonotonic": true, "dataPoints": [{"asDouble": 2.5, "timeUnixNano": now_ns.to_string()}]}},
+                    {"name": "queue.depth", "sum": {"aggregationTemporality": 1, "isMonotonic": false, "dataPoints": [{"asInt": "-2", "timeUnixNano": now_ns.to_string()}]}}
                 ]
             }]
         }]
@@ -151,16 +245,18 @@ fn otlp_json_and_bad_payloads() {
             .as_i64()
             .unwrap_or(0)
             >= 1,
-        "delta sum is reported: {text}"
+        "the non-monotonic delta sum is reported: {text}"
     );
     assert_eq!(
         last_value(&server, "tasks_active_ratio{job=\"celery\"}").as_deref(),
         Some("7")
     );
-    assert!(
-        server.raw("tasks_done_total").is_empty(),
-        "delta sums are not stored"
+    assert_eq!(
+        last_value(&server, "tasks_done_total{job=\"celery\"}").as_deref(),
+        Some("2.5"),
+        "a monotonic delta sum starts its running total"
     );
+    assert!(server.raw("queue_depth").is_empty());
 
     let resp = agent
         .post(&url)

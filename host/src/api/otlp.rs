@@ -91,7 +91,13 @@ pub(super) async fn metrics(
     };
     into_response(
         tokio::task::spawn_blocking(move || {
-            otlp_metrics::handle(&app.pipeline, &app.telemetry, &body, format)
+            otlp_metrics::handle(
+                &app.pipeline,
+                &app.otlp_deltas,
+                &app.telemetry,
+                &body,
+                format,
+            )
         })
         .await,
     )

@@ -5,6 +5,7 @@
 pub mod es_bulk;
 mod exporter;
 pub mod loki_push;
+pub mod otlp_delta;
 pub mod otlp_logs;
 pub mod otlp_metrics;
 mod pipeline;

@@ -10,12 +10,15 @@
 //!   becomes `instance`, other resource attributes go to `target_info`;
 //! - histograms become `_bucket{le}` (cumulative), `_sum`, `_count`;
 //!   summaries `{quantile}`, `_sum`, `_count`;
-//! - a point flagged "no recorded value" becomes a staleness marker.
+//! - a point flagged "no recorded value" becomes a staleness marker;
+//! - delta monotonic sums and delta histograms are accumulated into
+//!   cumulative ones first ([`DeltaToCumulative`]), as the collector does.
 //!
-//! Not stored (counted and reported as partial success): delta temporality
-//! and exponential histograms.
+//! Not stored (counted and reported as partial success): non-monotonic delta
+//! sums (the collector drops them too) and exponential histograms.
 
 use super::Pipeline;
+use super::otlp_delta::DeltaToCumulative;
 use crate::storage::metrics::{Labels, STALE_NAN, Sample};
 use crate::telemetry::SelfMetrics;
 use opentelemetry_proto::tonic::collector::metrics::v1::{
@@ -322,7 +325,7 @@ pub fn to_samples(request: &ExportMetricsServiceRequest) -> (Vec<Sample>, u64, V
                         if s.aggregation_temporality == AggregationTemporality::Delta as i32 {
                             rejected += s.data_points.len() as u64;
                             problems.push(format!(
-                                "{}: delta temporality is not supported; use cumulative",
+                                "{}: a non-monotonic sum with delta temporality has no cumulative form",
                                 m.name
                             ));
                             continue;
@@ -333,10 +336,7 @@ pub fn to_samples(request: &ExportMetricsServiceRequest) -> (Vec<Sample>, u64, V
                     Some(Data::Histogram(h)) => {
                         if h.aggregation_temporality == AggregationTemporality::Delta as i32 {
                             rejected += h.data_points.len() as u64;
-                            problems.push(format!(
-                                "{}: delta temporality is not supported; use cumulative",
-                                m.name
-                            ));
+                            problems.push(format!("{}: delta histogram left unconverted", m.name));
                             continue;
                         }
                         let name = metric_name(&m.name, &m.unit, false, false);
@@ -478,6 +478,7 @@ fn respond(status: u16, format: Format, response: &ExportMetricsServiceResponse)
 /// Handles one request body (blocking: it syncs to disk).
 pub fn handle(
     pipeline: &Pipeline,
+    deltas: &DeltaToCumulative,
     telemetry: &SelfMetrics,
     body: &[u8],
     format: Format,
@@ -492,10 +493,11 @@ pub fn handle(
             ),
         );
     }
-    let request = match decode(body, format) {
+    let mut request = match decode(body, format) {
         Ok(r) => r,
         Err(e) => return error(400, e),
     };
+    deltas.convert(&mut request);
     let (samples, mut rejected, mut problems) = to_samples(&request);
     if rejected > 0 {
         telemetry.rejected("otlp_unsupported", rejected);
