@@ -615,6 +615,7 @@ fn spawn_maintenance(db: Arc<MetricsDb>, telemetry: Arc<SelfMetrics>) {
                         report.blocks_deleted,
                         blocks,
                         bytes,
+                        report.series_removed,
                     );
                     telemetry.head(series as u64, wal);
                 }

@@ -57,6 +57,7 @@ pub struct SelfMetrics {
     blocks: Gauge,
     block_bytes: Gauge,
     head_cuts: Counter,
+    head_series_removed: Counter,
     compactions: Counter,
     retention_deletions: Counter,
     forwarded: Family<ForwarderLabel, Counter>,
@@ -121,6 +122,7 @@ impl SelfMetrics {
         let blocks = Gauge::default();
         let block_bytes = Gauge::default();
         let head_cuts = Counter::default();
+        let head_series_removed = Counter::default();
         let compactions = Counter::default();
         let retention_deletions = Counter::default();
         let forwarded = Family::<ForwarderLabel, Counter>::default();
@@ -210,6 +212,11 @@ impl SelfMetrics {
             block_bytes.clone(),
         );
         registry.register(
+            "watchpost_tsdb_head_series_removed",
+            "Head series dropped after their data was cut into blocks",
+            head_series_removed.clone(),
+        );
+        registry.register(
             "watchpost_tsdb_head_cuts",
             "Blocks cut from the head",
             head_cuts.clone(),
@@ -276,6 +283,7 @@ impl SelfMetrics {
             blocks,
             block_bytes,
             head_cuts,
+            head_series_removed,
             compactions,
             retention_deletions,
             forwarded,
@@ -351,8 +359,10 @@ impl SelfMetrics {
         deleted: usize,
         blocks: usize,
         bytes: u64,
+        series_removed: usize,
     ) {
         self.head_cuts.inc_by(cuts as u64);
+        self.head_series_removed.inc_by(series_removed as u64);
         self.compactions.inc_by(compactions as u64);
         self.retention_deletions.inc_by(deleted as u64);
         self.blocks.set(blocks as i64);
@@ -492,7 +502,7 @@ mod tests {
         m.appended(5);
         m.rejected("out_of_bounds", 1);
         m.head(7, 1024);
-        m.maintained(1, 2, 3, 4, 5);
+        m.maintained(1, 2, 3, 4, 5, 6);
         m.forwarded("vm", 10);
         m.forward_failed("vm");
         m.forward_dropped("vm", 2);
@@ -516,6 +526,7 @@ mod tests {
             "watchpost_tsdb_head_series 7",
             "watchpost_tsdb_wal_size_bytes 1024",
             "watchpost_tsdb_head_cuts_total 1",
+            "watchpost_tsdb_head_series_removed_total 6",
             "watchpost_tsdb_compactions_total 2",
             "watchpost_tsdb_retention_deletions_total 3",
             "watchpost_tsdb_blocks 4",

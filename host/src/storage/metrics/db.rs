@@ -80,6 +80,8 @@ pub struct MaintainReport {
     pub compactions: usize,
     /// Blocks deleted by retention.
     pub blocks_deleted: usize,
+    /// Head series dropped because they no longer hold data.
+    pub series_removed: usize,
 }
 
 /// What one append did.
@@ -292,7 +294,17 @@ impl MetricsDb {
                         .push(written);
                     report.blocks_cut += 1;
                 }
+                // Series left without data go, and the checkpoint that
+                // follows records the renumbered rest; holding the log's lock
+                // throughout keeps appends (and their ids) out in between.
                 let mut wal = self.wal.lock().unwrap_or_else(|p| p.into_inner());
+                report.series_removed = self.head.write().unwrap_or_else(|p| p.into_inner()).gc();
+                if report.series_removed > 0 {
+                    tracing::info!(
+                        series = report.series_removed,
+                        "dropped head series without data"
+                    );
+                }
                 let head = self.head.read().unwrap_or_else(|p| p.into_inner());
                 wal.checkpoint(&head)?;
             }
@@ -530,6 +542,53 @@ mod tests {
                 .1
                 .len(),
             6
+        );
+    }
+
+    #[test]
+    fn series_without_data_leave_the_head_and_the_rest_replay_renumbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = MetricsDb::open(dir.path(), options(10_000)).unwrap();
+        // "gone" stops at 5 s; "kept" goes on; "late" appears after the cut.
+        for t in (0..30_000).step_by(1000) {
+            let mut batch = vec![sample("kept", t, t as f64)];
+            if t <= 5_000 {
+                batch.push(sample("gone", t, 1.0));
+            }
+            db.append(&batch).unwrap();
+        }
+        assert_eq!(db.series_count(), 2);
+        let report = db.maintain(30_000).unwrap();
+        assert_eq!(report.blocks_cut, 1);
+        assert_eq!(report.series_removed, 1, "{report:?}");
+        assert_eq!(db.series_count(), 1);
+        // Its samples are in the block; it comes back if it is written again.
+        let gone = db.select(&[Matcher::equal("job", "gone")], 0, i64::MAX);
+        assert_eq!(gone[0].1.len(), 6);
+        db.append(&[sample("late", 30_000, 7.0), sample("gone", 31_000, 2.0)])
+            .unwrap();
+        assert_eq!(db.series_count(), 3);
+        let before: Vec<_> = ["kept", "gone", "late"]
+            .iter()
+            .map(|j| db.select(&[Matcher::equal("job", *j)], 0, i64::MAX))
+            .collect();
+        drop(db);
+        // The checkpoint (renumbered ids) and the log after it replay to the
+        // same head.
+        let db = MetricsDb::open(dir.path(), options(10_000)).unwrap();
+        assert_eq!(db.series_count(), 3);
+        for (job, expected) in ["kept", "gone", "late"].iter().zip(&before) {
+            assert_eq!(
+                &db.select(&[Matcher::equal("job", *job)], 0, i64::MAX),
+                expected,
+                "{job}"
+            );
+        }
+        assert_eq!(
+            db.select(&[Matcher::equal("job", "gone")], 0, i64::MAX)[0]
+                .1
+                .len(),
+            7
         );
     }
 

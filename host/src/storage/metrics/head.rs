@@ -289,6 +289,37 @@ impl Head {
         out
     }
 
+    /// Drops the series that hold no data any more (everything they had was
+    /// cut into blocks, or deleted) and renumbers the rest densely, in the
+    /// same order: Prometheus' head garbage collection after a truncation.
+    /// Ids change, so the caller keeps every id holder in step: the
+    /// database runs this only while it checkpoints the write-ahead log,
+    /// holding the log's lock. Returns how many series were dropped.
+    pub fn gc(&mut self) -> usize {
+        let dead = |s: &Series| {
+            s.labels.is_empty() || (s.chunks.iter().all(XorChunk::is_empty) && s.ooo.is_empty())
+        };
+        if !self.series.iter().any(dead) {
+            return 0;
+        }
+        let before = self.series_count();
+        let old = std::mem::take(&mut self.series);
+        self.by_labels.clear();
+        self.postings.clear();
+        for s in old.into_iter().filter(|s| !dead(s)) {
+            let id = self.series.len() as SeriesId;
+            for (n, v) in s.labels.iter() {
+                self.postings
+                    .entry((n.into(), v.into()))
+                    .or_default()
+                    .push(id);
+            }
+            self.by_labels.insert(s.labels.clone(), id);
+            self.series.push(s);
+        }
+        before - self.series_count()
+    }
+
     /// Every live series with its chunks and out-of-order samples (for a
     /// write-ahead log checkpoint).
     pub fn snapshot(
