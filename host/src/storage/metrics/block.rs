@@ -319,8 +319,12 @@ impl Block {
                 }
             }
         }
-        if !out.is_sorted_by_key(|(t, _)| *t) {
+        // Overlapping chunks (out-of-order samples, or a chunk a cut copied
+        // while it was still growing) come back in time order, each
+        // timestamp once.
+        if !out.is_sorted_by(|a, b| a.0 < b.0) {
             out.sort_by_key(|(t, _)| *t);
+            out.dedup_by_key(|(t, _)| *t);
         }
         Ok(out)
     }

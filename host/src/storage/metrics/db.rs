@@ -193,9 +193,26 @@ impl MetricsDb {
     /// decoded in parallel.
     pub fn select(&self, matchers: &[Matcher], start: i64, end: i64) -> Vec<SeriesSamples> {
         use rayon::prelude::*;
+        // The block list and the head's chunks are taken together under the
+        // head's read lock (a cut publishes its block and drops the chunks
+        // from the head under its write lock), so a sample is always found
+        // in one or the other. The compressed chunks are copied under the
+        // lock and decoded after it: appends wait only for the copy.
+        let (blocks, snapshots) = {
+            let head = self.head.read().unwrap_or_else(|p| p.into_inner());
+            let blocks = self.block_list();
+            let snapshots: Vec<_> = head
+                .select(matchers)
+                .into_iter()
+                .filter_map(|id| {
+                    head.series(id)
+                        .map(|s| (s.labels.clone(), s.snapshot(start, end)))
+                })
+                .collect();
+            (blocks, snapshots)
+        };
         let mut parts: Vec<SeriesSamples> = Vec::new();
-        for b in self
-            .block_list()
+        for b in blocks
             .iter()
             .filter(|b| b.meta().max_t >= start && b.meta().min_t <= end)
         {
@@ -212,18 +229,6 @@ impl MetricsDb {
                 .collect();
             parts.extend(decoded.into_iter().flatten());
         }
-        // Copy the compressed chunks under the head's read lock, decode after
-        // releasing it: appends wait only for the copy.
-        let snapshots: Vec<_> = {
-            let head = self.head.read().unwrap_or_else(|p| p.into_inner());
-            head.select(matchers)
-                .into_iter()
-                .filter_map(|id| {
-                    head.series(id)
-                        .map(|s| (s.labels.clone(), s.snapshot(start, end)))
-                })
-                .collect()
-        };
         let decoded: Vec<SeriesSamples> = snapshots
             .into_par_iter()
             .map(|(labels, snapshot)| (labels, snapshot.samples(start, end)))
@@ -278,20 +283,26 @@ impl MetricsDb {
         if let Some((min, max)) = span {
             let boundary = (max - range / 2).div_euclid(range) * range;
             if min < boundary {
+                // Copy, write the block without holding any lock, then publish
+                // it and drop what was copied from the head in one step. The
+                // cut samples stay in the WAL until the checkpoint below: a
+                // crash in between loses nothing.
                 let cut = self
                     .head
-                    .write()
+                    .read()
                     .unwrap_or_else(|p| p.into_inner())
-                    .cut_before(boundary);
-                if !cut.is_empty() {
-                    // The cut samples are still in the WAL until the
-                    // checkpoint below: a crash in between loses nothing.
-                    let written = Arc::new(block::write_block(&self.blocks_dir, 1, cut)?);
+                    .plan_cut(boundary);
+                if !cut.blocks.is_empty() {
+                    let written =
+                        Arc::new(block::write_block(&self.blocks_dir, 1, cut.blocks.clone())?);
                     tracing::info!(block = %written.meta().id, series = written.meta().series, samples = written.meta().samples, "cut head into a block");
+                    let mut head = self.head.write().unwrap_or_else(|p| p.into_inner());
                     self.blocks
                         .write()
                         .unwrap_or_else(|p| p.into_inner())
                         .push(written);
+                    head.remove_cut(&cut);
+                    drop(head);
                     report.blocks_cut += 1;
                 }
                 // Series left without data go, and the checkpoint that
@@ -570,7 +581,7 @@ mod tests {
         assert_eq!(db.series_count(), 3);
         let before: Vec<_> = ["kept", "gone", "late"]
             .iter()
-            .map(|j| db.select(&[Matcher::equal("job", *j)], 0, i64::MAX))
+            .map(|j| db.select(&[Matcher::equal("job", j)], 0, i64::MAX))
             .collect();
         drop(db);
         // The checkpoint (renumbered ids) and the log after it replay to the
@@ -579,7 +590,7 @@ mod tests {
         assert_eq!(db.series_count(), 3);
         for (job, expected) in ["kept", "gone", "late"].iter().zip(&before) {
             assert_eq!(
-                &db.select(&[Matcher::equal("job", *job)], 0, i64::MAX),
+                &db.select(&[Matcher::equal("job", job)], 0, i64::MAX),
                 expected,
                 "{job}"
             );
@@ -590,6 +601,58 @@ mod tests {
                 .len(),
             7
         );
+    }
+
+    #[test]
+    fn reads_during_cuts_never_miss_a_sample() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let db = Arc::new(MetricsDb::open(dir.path(), options(2_000)).unwrap());
+        let acked = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (db, acked, done) = (Arc::clone(&db), Arc::clone(&acked), Arc::clone(&done));
+            std::thread::spawn(move || {
+                for i in 0..400i64 {
+                    let batch: Vec<Sample> = (0..10)
+                        .map(|k| sample("a", (i * 10 + k) * 100, 1.0))
+                        .collect();
+                    db.append(&batch).unwrap();
+                    acked.store((i as usize + 1) * 10, Ordering::SeqCst);
+                }
+                done.store(true, Ordering::SeqCst);
+            })
+        };
+        let maintainer = {
+            let (db, done) = (Arc::clone(&db), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let mut cuts = 0;
+                while !done.load(Ordering::SeqCst) {
+                    cuts += db.maintain(0).unwrap().blocks_cut;
+                }
+                cuts
+            })
+        };
+        let mut reads = 0;
+        while !done.load(Ordering::SeqCst) {
+            let before = acked.load(Ordering::SeqCst);
+            let got = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX);
+            let n = got.first().map_or(0, |s| s.1.len());
+            assert!(
+                n >= before,
+                "read {n} samples after {before} were acknowledged"
+            );
+            assert!(
+                got.first()
+                    .is_none_or(|s| s.1.is_sorted_by(|a, b| a.0 < b.0))
+            );
+            reads += 1;
+        }
+        writer.join().unwrap();
+        let cuts = maintainer.join().unwrap();
+        assert!(cuts >= 5 && reads > 10, "{cuts} cuts, {reads} reads");
+        let all = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX);
+        assert_eq!(all[0].1.len(), 4000);
     }
 
     #[test]

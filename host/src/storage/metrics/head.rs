@@ -199,6 +199,40 @@ impl Series {
     }
 }
 
+/// What a cut copied from the head: the block's input, and what to remove
+/// from the head once the block is published.
+#[derive(Debug, Default)]
+pub struct Cut {
+    /// Per series, the chunks for the block.
+    pub blocks: Vec<(Labels, Vec<XorChunk>)>,
+    copied: Vec<CutSeries>,
+}
+
+#[derive(Debug)]
+struct CutSeries {
+    id: SeriesId,
+    chunks: Vec<ChunkId>,
+    ooo: Vec<(i64, f64)>,
+}
+
+/// A chunk as it was copied: it is unchanged while these are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ChunkId {
+    min_time: i64,
+    max_time: i64,
+    len: usize,
+}
+
+impl ChunkId {
+    fn of(c: &XorChunk) -> ChunkId {
+        ChunkId {
+            min_time: c.min_time(),
+            max_time: c.max_time(),
+            len: c.len(),
+        }
+    }
+}
+
 /// The head.
 #[derive(Debug)]
 pub struct Head {
@@ -249,44 +283,75 @@ impl Head {
         span
     }
 
-    /// Removes and returns every chunk that ends before `boundary` (and the
-    /// out-of-order samples before it, as an extra chunk), per series.
-    pub fn cut_before(&mut self, boundary: i64) -> Vec<(Labels, Vec<XorChunk>)> {
-        let mut out = Vec::new();
-        for s in &mut self.series {
+    /// Copies every chunk that ends before `boundary` (and the out-of-order
+    /// samples before it, as extra chunks), per series, without removing
+    /// anything: the first half of a cut. The block is written from the
+    /// copy; [`Head::remove_cut`] then drops what was copied, at the moment
+    /// the block is published, so a reader always finds the samples in one
+    /// place or the other.
+    pub fn plan_cut(&self, boundary: i64) -> Cut {
+        let mut cut = Cut::default();
+        for (id, s) in self.series.iter().enumerate() {
             if s.labels.is_empty() {
                 continue;
             }
-            let mut cut: Vec<XorChunk> = Vec::new();
-            let mut kept: Vec<XorChunk> = Vec::new();
-            for c in s.chunks.drain(..) {
-                if !c.is_empty() && c.max_time() < boundary {
-                    cut.push(c);
-                } else {
-                    kept.push(c);
+            let mut chunks: Vec<XorChunk> = s
+                .chunks
+                .iter()
+                .filter(|c| !c.is_empty() && c.max_time() < boundary)
+                .cloned()
+                .collect();
+            let copied_chunks: Vec<ChunkId> = chunks.iter().map(ChunkId::of).collect();
+            let ooo: Vec<(i64, f64)> = s.ooo.range(..boundary).map(|(t, v)| (*t, *v)).collect();
+            let mut c = XorChunk::default();
+            for &(t, v) in &ooo {
+                if c.is_full() {
+                    chunks.push(std::mem::take(&mut c));
                 }
+                c.append(t, v);
             }
-            if kept.is_empty() {
-                kept.push(XorChunk::default());
+            if !c.is_empty() {
+                chunks.push(c);
             }
-            s.chunks = kept;
-            let old: Vec<(i64, f64)> = s.ooo.range(..boundary).map(|(t, v)| (*t, *v)).collect();
-            if !old.is_empty() {
-                s.ooo.retain(|t, _| *t >= boundary);
-                let mut c = XorChunk::default();
-                for (t, v) in old {
-                    if c.is_full() {
-                        cut.push(std::mem::take(&mut c));
-                    }
-                    c.append(t, v);
-                }
-                cut.push(c);
-            }
-            if !cut.is_empty() {
-                out.push((s.labels.clone(), cut));
+            if !chunks.is_empty() {
+                cut.blocks.push((s.labels.clone(), chunks));
+                cut.copied.push(CutSeries {
+                    id: id as SeriesId,
+                    chunks: copied_chunks,
+                    ooo,
+                });
             }
         }
-        out
+        cut
+    }
+
+    /// Removes what `cut` copied, where it is still as copied: a chunk that
+    /// grew since (an append landed in it) stays whole in the head, and the
+    /// block's older copy of its first samples is merged away on reads.
+    pub fn remove_cut(&mut self, cut: &Cut) {
+        for c in &cut.copied {
+            let Some(s) = self.series.get_mut(c.id as usize) else {
+                continue;
+            };
+            s.chunks
+                .retain(|chunk| chunk.is_empty() || !c.chunks.contains(&ChunkId::of(chunk)));
+            if s.chunks.is_empty() {
+                s.chunks.push(XorChunk::default());
+            }
+            for (t, v) in &c.ooo {
+                if s.ooo.get(t).is_some_and(|now| now.to_bits() == v.to_bits()) {
+                    s.ooo.remove(t);
+                }
+            }
+        }
+    }
+
+    /// Removes and returns every chunk that ends before `boundary` (and the
+    /// out-of-order samples before it, as an extra chunk), per series.
+    pub fn cut_before(&mut self, boundary: i64) -> Vec<(Labels, Vec<XorChunk>)> {
+        let cut = self.plan_cut(boundary);
+        self.remove_cut(&cut);
+        cut.blocks
     }
 
     /// Drops the series that hold no data any more (everything they had was
@@ -534,6 +599,31 @@ mod tests {
         assert!(head.select(&[Matcher::equal("missing", "x")]).is_empty());
         assert_eq!(head.select(&[Matcher::equal("missing", "")]).len(), 3);
         assert_eq!(head.metric_names(), vec!["load1", "up"]);
+    }
+
+    #[test]
+    fn a_cut_removes_only_what_it_copied() {
+        let mut head = Head::new(10_000);
+        let (id, _) = head.get_or_create(&labels("x", "j"));
+        for t in (0..5_000).step_by(1000) {
+            head.append(id, t, 1.0, i64::MAX).unwrap();
+        }
+        let cut = head.plan_cut(20_000);
+        assert_eq!(cut.blocks[0].1[0].len(), 5);
+        // Between the copy and the removal: one more in-order sample (into
+        // the copied chunk) and one out-of-order sample.
+        head.append(id, 6_000, 2.0, i64::MAX).unwrap();
+        head.append(id, 4_500, 3.0, i64::MAX).unwrap();
+        head.remove_cut(&cut);
+        let left = head.series(id).unwrap().samples(0, i64::MAX);
+        assert_eq!(
+            left.len(),
+            7,
+            "the grown chunk and the new sample stay: {left:?}"
+        );
+        let cut = head.cut_before(20_000);
+        assert_eq!(cut[0].1.iter().map(XorChunk::len).sum::<usize>(), 7);
+        assert!(head.series(id).unwrap().samples(0, i64::MAX).is_empty());
     }
 
     #[test]
