@@ -82,34 +82,34 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
                 ev.check("function evaluation")?;
             }
             let mut values = Column::absent(steps);
-            // resets[k]: counter resets among samples 1..=k, so a window with
-            // none skips the reset scan.
-            let resets: Vec<u32> = if counts_resets {
-                let mut n = 0u32;
-                std::iter::once(0)
-                    .chain(s.samples.windows(2).map(|w| {
-                        n += u32::from(w[1].1 < w[0].1);
-                        n
-                    }))
-                    .collect()
-            } else {
-                Vec::new()
+            let samples = &s.samples;
+            // 1 when sample j is lower than the one before (a counter reset).
+            let reset = |j: usize| {
+                u32::from(j >= 1 && j < samples.len() && samples[j].1 < samples[j - 1].1)
             };
-            // Windows only move forward (without `@`): two cursors.
+            // Windows only move forward (without `@`): two cursors, and the
+            // resets among samples 1..=from and 1..=to-1 counted as they
+            // move, so a window without one skips the reset scan.
             let (mut from, mut to) = (0usize, 0usize);
+            let (mut resets_to_from, mut resets_to_last) = (0u32, 0u32);
             for i in 0..steps {
                 let end = rv.window_ends[i];
                 let start = end - rv.range;
                 if ascending {
-                    while from < s.samples.len() && s.samples[from].0 < start {
+                    while from < samples.len() && samples[from].0 < start {
                         from += 1;
+                        resets_to_from += reset(from);
                     }
-                    to = to.max(from);
-                    while to < s.samples.len() && s.samples[to].0 <= end {
+                    if to < from {
+                        to = from;
+                        resets_to_last = resets_to_from - reset(from);
+                    }
+                    while to < samples.len() && samples[to].0 <= end {
+                        resets_to_last += reset(to);
                         to += 1;
                     }
                 } else {
-                    (from, to) = window(&s.samples, end, rv.range);
+                    (from, to) = window(samples, end, rv.range);
                 }
                 if from == to {
                     continue;
@@ -121,9 +121,11 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
                     end,
                     range_secs: rv.range as f64 / 1000.0,
                     eval_ts: ev.ts(i),
-                    resets_in_window: counts_resets.then(|| resets[to - 1] - resets[from]),
+                    // Unknown (scan the window) when the cursors jumped.
+                    resets_in_window: (counts_resets && ascending)
+                        .then(|| resets_to_last - resets_to_from),
                 };
-                values.set(i, f(&s.samples[from..to], &ctx)?);
+                values.set(i, f(&samples[from..to], &ctx)?);
             }
             if !values.any_present() {
                 return Ok(None);

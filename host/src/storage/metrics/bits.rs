@@ -103,6 +103,44 @@ impl<'a> BitReader<'a> {
         Some(value)
     }
 
+    /// The next 64 bits, most significant first, zeros past the end,
+    /// without consuming them: control bits and short fields are decoded
+    /// from one load instead of bit by bit.
+    #[inline]
+    pub fn peek64(&self) -> u64 {
+        let byte = self.pos / 8;
+        let offset = (self.pos % 8) as u32;
+        let (hi, next) = if byte + 9 <= self.bytes.len() {
+            (
+                u64::from_be_bytes(self.bytes[byte..byte + 8].try_into().expect("eight bytes")),
+                u64::from(self.bytes[byte + 8]),
+            )
+        } else {
+            let mut buf = [0u8; 9];
+            let avail = self.bytes.len().saturating_sub(byte).min(9);
+            buf[..avail].copy_from_slice(&self.bytes[byte..byte + avail]);
+            (
+                u64::from_be_bytes(buf[..8].try_into().expect("eight bytes")),
+                u64::from(buf[8]),
+            )
+        };
+        if offset == 0 {
+            hi
+        } else {
+            (hi << offset) | (next >> (8 - offset))
+        }
+    }
+
+    /// Consumes `n` bits; `None` past the end.
+    #[inline]
+    pub fn skip(&mut self, n: usize) -> Option<()> {
+        if self.pos + n > self.bytes.len() * 8 {
+            return None;
+        }
+        self.pos += n;
+        Some(())
+    }
+
     /// Bits consumed so far.
     pub fn position(&self) -> usize {
         self.pos
@@ -149,6 +187,30 @@ mod tests {
             );
         }
         assert_eq!(r.read(8), None);
+    }
+
+    #[test]
+    fn peeking_sees_the_next_64_bits_at_every_offset_and_near_the_end() {
+        let bytes: Vec<u8> = (0..20u8).map(|i| i.wrapping_mul(37) ^ 0xa5).collect();
+        let total = bytes.len() * 8;
+        for pos in 0..=total {
+            let mut r = BitReader::new(&bytes);
+            r.skip(pos).unwrap();
+            let left = total - pos;
+            // Bit by bit, with zeros past the end.
+            let mut expected = 0u64;
+            let mut bits = BitReader::new(&bytes);
+            bits.skip(pos).unwrap();
+            for i in 0..64 {
+                let b = if i < left { bits.bit().unwrap() } else { false };
+                expected = (expected << 1) | u64::from(b);
+            }
+            assert_eq!(r.peek64(), expected, "at bit {pos}");
+            assert_eq!(r.position(), pos, "peeking does not move");
+        }
+        let mut r = BitReader::new(&bytes);
+        assert_eq!(r.skip(total + 1), None);
+        assert_eq!(r.skip(total), Some(()));
     }
 
     #[test]

@@ -285,6 +285,28 @@ impl Block {
     /// chunks are written together): they are read with one call and
     /// decoded in place.
     pub fn samples(&self, i: usize, start: i64, end: i64) -> std::io::Result<Vec<(i64, f64)>> {
+        let mut out = Vec::new();
+        self.samples_into(i, start, end, &mut out)?;
+        // Overlapping chunks (out-of-order samples, or a chunk a cut copied
+        // while it was still growing) come back in time order, each
+        // timestamp once.
+        if !out.is_sorted_by(|a, b| a.0 < b.0) {
+            out.sort_by_key(|(t, _)| *t);
+            out.dedup_by_key(|(t, _)| *t);
+        }
+        Ok(out)
+    }
+
+    /// Appends the samples of series `i` in `[start, end]` to `out`, chunk
+    /// by chunk as stored (overlapping chunks are not merged: the caller
+    /// sorts once it has every part of the series).
+    pub fn samples_into(
+        &self,
+        i: usize,
+        start: i64,
+        end: i64,
+        out: &mut Vec<(i64, f64)>,
+    ) -> std::io::Result<()> {
         let deleted = self.deleted(i);
         let refs: Vec<&ChunkRef> = self.series[i]
             .chunks
@@ -292,13 +314,12 @@ impl Block {
             .filter(|r| r.max_t >= start && r.min_t <= end)
             .filter(|r| !tombstones::covers(&deleted, r.min_t, r.max_t))
             .collect();
-        let mut out = Vec::new();
         let keep = |t: i64| t >= start && t <= end && !tombstones::deleted(&deleted, t);
         let adjacent = refs
             .windows(2)
             .all(|w| w[0].offset + u64::from(w[0].len) == w[1].offset);
         let mut decode = |bytes: &[u8]| {
-            XorChunk::decode_into(bytes, &mut out, keep)
+            XorChunk::decode_into(bytes, out, keep)
                 .ok_or_else(|| corrupt(&self.dir, "undecodable chunk"))
         };
         match (refs.first(), refs.last()) {
@@ -319,14 +340,7 @@ impl Block {
                 }
             }
         }
-        // Overlapping chunks (out-of-order samples, or a chunk a cut copied
-        // while it was still growing) come back in time order, each
-        // timestamp once.
-        if !out.is_sorted_by(|a, b| a.0 < b.0) {
-            out.sort_by_key(|(t, _)| *t);
-            out.dedup_by_key(|(t, _)| *t);
-        }
-        Ok(out)
+        Ok(())
     }
 
     /// Whether series `i` has a chunk overlapping `[start, end]` whose

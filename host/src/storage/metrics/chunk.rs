@@ -280,17 +280,25 @@ impl<'a> ChunkIter<'a> {
     }
 
     fn read_value(&mut self) -> Option<()> {
-        if !self.reader.bit()? {
-            return Some(());
+        // '0': the same value; '10': new bits in the last window; '11': a
+        // window (5 bits leading zeros, 6 bits length) and its bits.
+        let w = self.reader.peek64();
+        if w >> 63 == 0 {
+            return self.reader.skip(1);
         }
-        if self.reader.bit()? {
-            self.leading = self.reader.read(5)? as u8;
-            let mut sig = self.reader.read(6)? as u8;
-            if sig == 0 {
-                sig = 64;
-            }
-            self.trailing = 64 - self.leading - sig;
+        if (w >> 62) & 1 == 1 {
+            let leading = ((w >> 57) & 0x1f) as u8;
+            let sig = match ((w >> 51) & 0x3f) as u8 {
+                0 => 64,
+                s => s,
+            };
+            // A corrupt chunk, not a panic.
+            self.trailing = 64u8.checked_sub(leading)?.checked_sub(sig)?;
+            self.leading = leading;
             self.window_read = true;
+            self.reader.skip(13)?;
+        } else {
+            self.reader.skip(2)?;
         }
         let sig = 64 - self.leading - self.trailing;
         let bits = self.reader.read(sig)?;
@@ -317,16 +325,30 @@ impl Iterator for ChunkIter<'_> {
                 self.read_value()?;
             }
             _ => {
-                let dod = if !self.reader.bit()? {
-                    0
-                } else if !self.reader.bit()? {
-                    sign_extend(self.reader.read(14)?, 14)
-                } else if !self.reader.bit()? {
-                    sign_extend(self.reader.read(17)?, 17)
-                } else if !self.reader.bit()? {
-                    sign_extend(self.reader.read(20)?, 20)
-                } else {
-                    self.reader.read(64)? as i64
+                // The delta-of-delta's prefix ('0', '10', '110', '1110',
+                // '1111') and its 14-, 17- or 20-bit payload from one load.
+                let w = self.reader.peek64();
+                let dod = match w.leading_ones() {
+                    0 => {
+                        self.reader.skip(1)?;
+                        0
+                    }
+                    1 => {
+                        self.reader.skip(2 + 14)?;
+                        sign_extend((w << 2) >> (64 - 14), 14)
+                    }
+                    2 => {
+                        self.reader.skip(3 + 17)?;
+                        sign_extend((w << 3) >> (64 - 17), 17)
+                    }
+                    3 => {
+                        self.reader.skip(4 + 20)?;
+                        sign_extend((w << 4) >> (64 - 20), 20)
+                    }
+                    _ => {
+                        self.reader.skip(4)?;
+                        self.reader.read(64)? as i64
+                    }
                 };
                 self.delta += dod;
                 self.t += self.delta;

@@ -211,60 +211,56 @@ impl MetricsDb {
                 .collect();
             (blocks, snapshots)
         };
-        let mut parts: Vec<SeriesSamples> = Vec::new();
+        // Every part of every selected series — in blocks, oldest first, then
+        // in the head — grouped by series and decoded into one vector each.
+        enum Part<'a> {
+            Block(&'a Block, usize),
+            Head(&'a super::head::SeriesSnapshot),
+        }
+        let mut parts: Vec<(&Labels, Part)> = Vec::new();
         for b in blocks
             .iter()
             .filter(|b| b.meta().max_t >= start && b.meta().min_t <= end)
         {
-            let selected = b.select(matchers);
-            let decoded: Vec<Option<SeriesSamples>> = selected
-                .par_iter()
-                .map(|&i| match b.samples(i, start, end) {
-                    Ok(samples) => Some((b.labels(i).clone(), samples)),
-                    Err(e) => {
-                        tracing::error!(block = %b.dir().display(), error = %e, "cannot read block");
-                        None
-                    }
-                })
-                .collect();
-            parts.extend(decoded.into_iter().flatten());
+            parts.extend(
+                b.select(matchers)
+                    .into_iter()
+                    .map(|i| (b.labels(i), Part::Block(b, i))),
+            );
         }
-        let decoded: Vec<SeriesSamples> = snapshots
+        parts.extend(snapshots.iter().map(|(l, s)| (l, Part::Head(s))));
+        // Stable: a series keeps its parts in time order.
+        parts.sort_by(|a, b| a.0.cmp(b.0));
+        let mut groups: Vec<&[(&Labels, Part)]> = Vec::new();
+        let mut rest = &parts[..];
+        while let Some((first, _)) = rest.first() {
+            let n = rest.iter().take_while(|(l, _)| l == first).count();
+            groups.push(&rest[..n]);
+            rest = &rest[n..];
+        }
+        groups
             .into_par_iter()
-            .map(|(labels, snapshot)| (labels, snapshot.samples(start, end)))
-            .collect();
-        parts.extend(decoded);
-        // Stable: for one series, blocks (oldest first) come before the head.
-        parts.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<SeriesSamples> = Vec::with_capacity(parts.len());
-        let mut parts = parts.into_iter().peekable();
-        while let Some((labels, first)) = parts.next() {
-            let mut rest = Vec::new();
-            while parts.peek().is_some_and(|(l, _)| *l == labels) {
-                rest.push(parts.next().expect("peeked").1);
-            }
-            let samples = if rest.is_empty() {
-                first
-            } else {
-                // One series in several blocks (and the head): concatenate
-                // once; sort only when the pieces overlap.
-                let total = first.len() + rest.iter().map(Vec::len).sum::<usize>();
-                let mut all = Vec::with_capacity(total);
-                all.extend(first);
-                for r in rest {
-                    all.extend(r);
+            .filter_map(|group| {
+                let mut samples = Vec::new();
+                for (_, part) in group {
+                    match part {
+                        Part::Block(b, i) => {
+                            if let Err(e) = b.samples_into(*i, start, end, &mut samples) {
+                                tracing::error!(block = %b.dir().display(), error = %e, "cannot read block");
+                            }
+                        }
+                        Part::Head(snapshot) => snapshot.samples_into(start, end, &mut samples),
+                    }
                 }
-                if !all.is_sorted_by(|a, b| a.0 < b.0) {
-                    all.sort_by_key(|(t, _)| *t);
-                    all.dedup_by_key(|(t, _)| *t);
+                // Parts overlap only with out-of-order data or a cut in
+                // flight: sort (and keep each timestamp once) only then.
+                if !samples.is_sorted_by(|a, b| a.0 < b.0) {
+                    samples.sort_by_key(|(t, _)| *t);
+                    samples.dedup_by_key(|(t, _)| *t);
                 }
-                all
-            };
-            if !samples.is_empty() {
-                out.push((labels, samples));
-            }
-        }
-        out
+                (!samples.is_empty()).then(|| (group[0].0.clone(), samples))
+            })
+            .collect()
     }
 
     /// Housekeeping, run periodically off the async runtime: cuts the head's

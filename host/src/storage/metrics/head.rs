@@ -42,17 +42,31 @@ pub struct SeriesSnapshot {
 impl SeriesSnapshot {
     /// Decoded samples in `[start, end]`, in time order.
     pub fn samples(&self, start: i64, end: i64) -> Vec<(i64, f64)> {
-        let mut out: Vec<(i64, f64)> = self
-            .chunks
-            .iter()
-            .flat_map(|c| c.iter())
-            .filter(|(t, _)| *t >= start && *t <= end)
-            .collect();
+        let mut out = Vec::new();
+        self.samples_into(start, end, &mut out);
         if !self.ooo.is_empty() {
-            out.extend(self.ooo.iter().copied());
             out.sort_by_key(|(t, _)| *t);
         }
         out
+    }
+
+    /// Appends the samples in `[start, end]` to `out`: the chunks' in time
+    /// order, then the out-of-order ones (the caller sorts).
+    pub fn samples_into(&self, start: i64, end: i64, out: &mut Vec<(i64, f64)>) {
+        out.reserve(self.chunks.iter().map(XorChunk::len).sum::<usize>() + self.ooo.len());
+        for c in &self.chunks {
+            if c.min_time() >= start && c.max_time() <= end {
+                out.extend(c.iter());
+            } else {
+                out.extend(c.iter().filter(|(t, _)| *t >= start && *t <= end));
+            }
+        }
+        out.extend(
+            self.ooo
+                .iter()
+                .filter(|(t, _)| *t >= start && *t <= end)
+                .copied(),
+        );
     }
 }
 
