@@ -146,8 +146,8 @@ impl<'a> BitReader<'a> {
         self.pos
     }
 
-    /// Reads one bit.
-    #[inline]
+    /// Reads one bit (the decoders peek instead; tests compare with it).
+    #[cfg(test)]
     pub fn bit(&mut self) -> Option<bool> {
         let byte = *self.bytes.get(self.pos / 8)?;
         let b = (byte >> (7 - self.pos % 8)) & 1 == 1;
