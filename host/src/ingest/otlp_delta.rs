@@ -45,10 +45,19 @@ struct Entry {
     touched: Instant,
 }
 
+/// How often idle series are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+
 /// The running totals of every delta series seen.
 #[derive(Default)]
 pub struct DeltaToCumulative {
-    series: Mutex<HashMap<String, Entry>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    series: HashMap<String, Entry>,
+    swept: Option<Instant>,
 }
 
 fn no_value(flags: u32) -> bool {
@@ -82,8 +91,17 @@ impl DeltaToCumulative {
     /// dropping the points the collector would drop.
     pub fn convert(&self, request: &mut ExportMetricsServiceRequest) {
         let now = Instant::now();
-        let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        series.retain(|_, e| now.duration_since(e.touched) < EXPIRY);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state
+            .swept
+            .is_none_or(|at| now.duration_since(at) >= SWEEP_EVERY)
+        {
+            state
+                .series
+                .retain(|_, e| now.duration_since(e.touched) < EXPIRY);
+            state.swept = Some(now);
+        }
+        let series = &mut state.series;
         for rm in &mut request.resource_metrics {
             let mut resource: Vec<String> = rm
                 .resource
@@ -108,9 +126,8 @@ impl DeltaToCumulative {
                                 && s.aggregation_temporality
                                     == AggregationTemporality::Delta as i32 =>
                         {
-                            s.data_points.retain_mut(|p| {
-                                accumulate_sum(&mut series, key(&p.attributes), p, now)
-                            });
+                            s.data_points
+                                .retain_mut(|p| accumulate_sum(series, key(&p.attributes), p, now));
                             s.aggregation_temporality = AggregationTemporality::Cumulative as i32;
                         }
                         Some(Data::Histogram(h))
@@ -118,7 +135,7 @@ impl DeltaToCumulative {
                                 == AggregationTemporality::Delta as i32 =>
                         {
                             h.data_points.retain_mut(|p| {
-                                accumulate_histogram(&mut series, key(&p.attributes), p, now)
+                                accumulate_histogram(series, key(&p.attributes), p, now)
                             });
                             h.aggregation_temporality = AggregationTemporality::Cumulative as i32;
                         }
