@@ -6,6 +6,7 @@
 //! scripts/install-peers.sh   # prometheus, victoria-metrics
 //! cargo bench -p watchpost --bench ingest
 //! BENCH_SERIES=100000 BENCH_ROUNDS=360 cargo bench -p watchpost --bench ingest
+//! BENCH_STORES=watchpost BENCH_SETTLE_SECS=5 cargo bench -p watchpost --bench ingest
 //! ```
 //!
 //! Load: `BENCH_SERIES` counters (default 20,000) with ±20% jittered
@@ -105,7 +106,12 @@ fn main() {
     let (load, total) = build_load(series, rounds, 2000, 4);
     let root = tempfile::tempdir().unwrap();
     let mut rows = Vec::new();
+    // `BENCH_STORES=watchpost` (comma-separated) runs only those stores.
+    let only = std::env::var("BENCH_STORES").unwrap_or_default();
     for name in ["watchpost", "prometheus", "victoria-metrics"] {
+        if !only.is_empty() && !only.split(',').any(|o| o == name) {
+            continue;
+        }
         let Some(target) = start(name, root.path()) else {
             continue;
         };

@@ -21,6 +21,8 @@ use super::labels::Labels;
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 const SERIES: u8 = 1;
 const SAMPLES: u8 = 2;
@@ -50,6 +52,54 @@ pub struct Wal {
     buf: Vec<u8>,
     size: u64,
     checkpoint_size: u64,
+    sync: Arc<GroupSync>,
+}
+
+/// Group commit: appends write their records under the log's lock, then
+/// wait here, outside it, until an fsync covers them; one fsync serves
+/// every append written before it started.
+pub struct GroupSync {
+    file: File,
+    /// Bytes ever written to the log (never reset, unlike the file).
+    written: AtomicU64,
+    /// (bytes known durable, an fsync is running).
+    state: Mutex<(u64, bool)>,
+    done: Condvar,
+}
+
+impl GroupSync {
+    /// Returns once every byte up to `target` (a [`Wal::write`] result) is
+    /// on disk, syncing if no running sync covers it.
+    pub fn wait_durable(&self, target: u64) -> std::io::Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if state.0 >= target {
+                return Ok(());
+            }
+            if !state.1 {
+                state.1 = true;
+                let covered = self.written.load(Ordering::Acquire);
+                drop(state);
+                let result = self.file.sync_data();
+                state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                state.1 = false;
+                if result.is_ok() {
+                    state.0 = state.0.max(covered);
+                }
+                self.done.notify_all();
+                result?;
+            } else {
+                state = self.done.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+        }
+    }
+
+    /// Everything written so far is durable (a checkpoint replaced it).
+    fn all_durable(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 = state.0.max(self.written.load(Ordering::Acquire));
+        self.done.notify_all();
+    }
 }
 
 fn decode(kind: u8, payload: &[u8]) -> Option<WalRecord> {
@@ -183,6 +233,12 @@ impl Wal {
             file.sync_all()?;
         }
         file.seek(SeekFrom::End(0))?;
+        let sync = Arc::new(GroupSync {
+            file: file.try_clone()?,
+            written: AtomicU64::new(0),
+            state: Mutex::new((0, false)),
+            done: Condvar::new(),
+        });
         Ok(Wal {
             dir: dir.to_path_buf(),
             path,
@@ -190,6 +246,7 @@ impl Wal {
             buf: Vec::new(),
             size: good,
             checkpoint_size,
+            sync,
         })
     }
 
@@ -222,6 +279,9 @@ impl Wal {
         self.file.seek(SeekFrom::End(0))?;
         self.size = 0;
         self.checkpoint_size = out.len() as u64;
+        // Appends still waiting for their fsync are in the (synced)
+        // checkpoint now.
+        self.sync.all_durable();
         Ok(())
     }
 
@@ -248,14 +308,27 @@ impl Wal {
 
     /// Writes the buffered records and syncs them to disk.
     pub fn commit(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
+        let target = self.write()?;
+        self.sync.wait_durable(target)
+    }
+
+    /// Writes the buffered records without syncing; returns the position to
+    /// pass to [`GroupSync::wait_durable`] (see [`Wal::group_sync`]).
+    pub fn write(&mut self) -> std::io::Result<u64> {
+        if !self.buf.is_empty() {
+            self.file.write_all(&self.buf)?;
+            self.size += self.buf.len() as u64;
+            self.sync
+                .written
+                .fetch_add(self.buf.len() as u64, Ordering::AcqRel);
+            self.buf.clear();
         }
-        self.file.write_all(&self.buf)?;
-        self.file.sync_data()?;
-        self.size += self.buf.len() as u64;
-        self.buf.clear();
-        Ok(())
+        Ok(self.sync.written.load(Ordering::Acquire))
+    }
+
+    /// The group commit shared by this log's writers.
+    pub fn group_sync(&self) -> Arc<GroupSync> {
+        Arc::clone(&self.sync)
     }
 
     /// Bytes on disk (checkpoint and live log).
