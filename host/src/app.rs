@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 struct RunningPlugin {
     handle: Arc<PluginHandle>,
     cancel: CancellationToken,
-    _task: Option<JoinHandle<()>>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl Drop for RunningPlugin {
@@ -421,7 +421,7 @@ impl App {
                 RunningPlugin {
                     handle,
                     cancel,
-                    _task: task,
+                    task,
                 },
             );
         }
@@ -432,15 +432,28 @@ impl App {
                 plugins.insert(spec.name.clone(), kept);
             }
         }
-        for name in old_plugins.keys() {
-            if !plugins.contains_key(name) {
-                let (sink, gone) = (Arc::clone(&self.exporters), name.clone());
-                let _ = tokio::task::spawn_blocking(move || sink.retire(&gone, &[])).await;
-                let (sink, gone) = (Arc::clone(&self.rules), name.clone());
-                let at = crate::util::now_ms();
-                let _ = tokio::task::spawn_blocking(move || sink.retire(&gone, at)).await;
-                tracing::info!(plugin = %name, "plugin removed");
+        let removed: Vec<String> = old_plugins
+            .keys()
+            .filter(|name| !plugins.contains_key(*name))
+            .cloned()
+            .collect();
+        for name in &removed {
+            // Stop the plugin's schedule and let a collection in flight
+            // finish first: its samples must not land after the markers.
+            if let Some(mut gone) = old_plugins.remove(name) {
+                gone.cancel.cancel();
+                if let Some(task) = gone.task.take() {
+                    let limit =
+                        gone.handle.loaded.spec().timeout + std::time::Duration::from_secs(1);
+                    let _ = tokio::time::timeout(limit, task).await;
+                }
             }
+            let (sink, gone) = (Arc::clone(&self.exporters), name.clone());
+            let _ = tokio::task::spawn_blocking(move || sink.retire(&gone, &[])).await;
+            let (sink, gone) = (Arc::clone(&self.rules), name.clone());
+            let at = crate::util::now_ms();
+            let _ = tokio::task::spawn_blocking(move || sink.retire(&gone, at)).await;
+            tracing::info!(plugin = %name, "plugin removed");
         }
         drop(old_plugins);
         // Log sources: parsers are looked up per batch, so a reloaded parser

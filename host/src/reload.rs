@@ -34,7 +34,10 @@ fn canonical(path: &std::path::Path) -> PathBuf {
 pub fn spawn_file_watcher(app: Arc<App>) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
+        // Reads (our own reload opening the manifest) are not changes.
+        if let Ok(event) = event
+            && !event.kind.is_access()
+        {
             for path in event.paths {
                 let _ = tx.send(path);
             }

@@ -54,6 +54,17 @@ fn edits_reload_and_invalid_edits_keep_the_old_config() {
         server.metric("watchpost_config_last_reload_successful"),
         Some(1.0)
     );
+    // One edit, one reload: reading the manifest is not a change to it.
+    let reloads = || server.metric("watchpost_config_reloads_total{result=\"success\"}");
+    std::thread::sleep(Duration::from_millis(1500));
+    let settled = reloads();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        reloads(),
+        settled,
+        "reloads keep coming; log:\n{}",
+        server.log_text()
+    );
 
     // An invalid edit is refused: metric 0, both plugins keep running.
     write_atomically(
