@@ -26,6 +26,9 @@ impl MetricsDb {
         if start > end {
             return Vec::new();
         }
+        // The block list is taken under the head's read lock, as `select`
+        // does: a cut in flight never hides a series.
+        let head = self.head.read().unwrap_or_else(|p| p.into_inner());
         for b in self
             .block_list()
             .iter()
@@ -39,7 +42,6 @@ impl MetricsDb {
                 }
             }
         }
-        let head = self.head.read().unwrap_or_else(|p| p.into_inner());
         for matchers in selectors {
             for id in head.select(matchers) {
                 if let Some(s) = head.series(id).filter(|s| s.has_data(start, end)) {
