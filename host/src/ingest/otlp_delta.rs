@@ -64,16 +64,20 @@ fn no_value(flags: u32) -> bool {
     flags & DataPointFlags::NoRecordedValueMask as u32 != 0
 }
 
-/// The identity of a point's series.
-fn key(resource: &str, scope: &str, metric: &str, attributes: &[KeyValue]) -> String {
+/// Attributes as one string, independent of their order.
+fn attributes_key<'a>(attributes: impl Iterator<Item = &'a KeyValue>) -> String {
     let mut attrs: Vec<String> = attributes
-        .iter()
         .map(|kv| format!("{}={:?}", kv.key, kv.value))
         .collect();
     attrs.sort();
+    attrs.join("\u{0}")
+}
+
+/// The identity of a point's series.
+fn key(resource: &str, scope: &str, metric: &str, attributes: &[KeyValue]) -> String {
     format!(
         "{resource}\u{0}{scope}\u{0}{metric}\u{0}{}",
-        attrs.join("\u{0}")
+        attributes_key(attributes.iter())
     )
 }
 
@@ -103,14 +107,7 @@ impl DeltaToCumulative {
         }
         let series = &mut state.series;
         for rm in &mut request.resource_metrics {
-            let mut resource: Vec<String> = rm
-                .resource
-                .iter()
-                .flat_map(|r| &r.attributes)
-                .map(|kv| format!("{}={:?}", kv.key, kv.value))
-                .collect();
-            resource.sort();
-            let resource = resource.join("\u{0}");
+            let resource = attributes_key(rm.resource.iter().flat_map(|r| &r.attributes));
             for sm in &mut rm.scope_metrics {
                 let scope = sm
                     .scope

@@ -317,16 +317,7 @@ impl Head {
                 .collect();
             let copied_chunks: Vec<ChunkId> = chunks.iter().map(ChunkId::of).collect();
             let ooo: Vec<(i64, f64)> = s.ooo.range(..boundary).map(|(t, v)| (*t, *v)).collect();
-            let mut c = XorChunk::default();
-            for &(t, v) in &ooo {
-                if c.is_full() {
-                    chunks.push(std::mem::take(&mut c));
-                }
-                c.append(t, v);
-            }
-            if !c.is_empty() {
-                chunks.push(c);
-            }
+            chunks.extend(chunks_of(ooo.iter().copied()));
             if !chunks.is_empty() {
                 cut.blocks.push((s.labels.clone(), chunks));
                 cut.copied.push(CutSeries {
@@ -361,7 +352,9 @@ impl Head {
     }
 
     /// Removes and returns every chunk that ends before `boundary` (and the
-    /// out-of-order samples before it, as an extra chunk), per series.
+    /// out-of-order samples before it, as an extra chunk), per series: both
+    /// halves of a cut at once.
+    #[cfg(test)]
     pub fn cut_before(&mut self, boundary: i64) -> Vec<(Labels, Vec<XorChunk>)> {
         let cut = self.plan_cut(boundary);
         self.remove_cut(&cut);
@@ -418,16 +411,7 @@ impl Head {
         for s in self.series.iter().filter(|s| !s.labels.is_empty()) {
             let mut chunks: Vec<XorChunk> =
                 s.chunks.iter().filter(|c| !c.is_empty()).cloned().collect();
-            let mut c = XorChunk::default();
-            for (&t, &v) in &s.ooo {
-                if c.is_full() {
-                    chunks.push(std::mem::take(&mut c));
-                }
-                c.append(t, v);
-            }
-            if !c.is_empty() {
-                chunks.push(c);
-            }
+            chunks.extend(chunks_of(s.ooo.iter().map(|(t, v)| (*t, *v))));
             if !chunks.is_empty() {
                 out.push((s.labels.clone(), chunks));
             }
@@ -553,6 +537,23 @@ impl Head {
             .map(|((_, v), _)| v.to_string())
             .collect()
     }
+}
+
+/// Samples in time order packed into full chunks (out-of-order samples
+/// handed to a block).
+fn chunks_of(samples: impl Iterator<Item = (i64, f64)>) -> Vec<XorChunk> {
+    let mut out = Vec::new();
+    let mut c = XorChunk::default();
+    for (t, v) in samples {
+        if c.is_full() {
+            out.push(std::mem::take(&mut c));
+        }
+        c.append(t, v);
+    }
+    if !c.is_empty() {
+        out.push(c);
+    }
+    out
 }
 
 fn intersect(a: &[SeriesId], b: &[SeriesId]) -> Vec<SeriesId> {
