@@ -98,6 +98,14 @@ fn build_load(
     (load, total)
 }
 
+fn dir_size_or_len(path: &std::path::Path) -> u64 {
+    if path.is_dir() {
+        dir_size(path)
+    } else {
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+    }
+}
+
 fn main() {
     let series = env_usize("BENCH_SERIES", 20_000);
     let rounds = env_usize("BENCH_ROUNDS", 960);
@@ -105,6 +113,14 @@ fn main() {
     eprintln!("building the load: {series} series x {rounds} rounds ...");
     let (load, total) = build_load(series, rounds, 2000, 4);
     let root = tempfile::tempdir().unwrap();
+    // `BENCH_KEEP=1` leaves the stores' data directories for inspection.
+    let (root, _cleanup) = if std::env::var_os("BENCH_KEEP").is_some() {
+        let kept = root.keep();
+        eprintln!("keeping data under {}", kept.display());
+        (kept, None)
+    } else {
+        (root.path().to_path_buf(), Some(root))
+    };
     let mut rows = Vec::new();
     // `BENCH_STORES=watchpost` (comma-separated) runs only those stores.
     let only = std::env::var("BENCH_STORES").unwrap_or_default();
@@ -112,7 +128,7 @@ fn main() {
         if !only.is_empty() && !only.split(',').any(|o| o == name) {
             continue;
         }
-        let Some(target) = start(name, root.path()) else {
+        let Some(target) = start(name, &root) else {
             continue;
         };
         eprintln!("driving {total} samples into {name} ...");
@@ -126,6 +142,41 @@ fn main() {
         }
         let rss = peak_rss_kb(target.child.id());
         let disk = dir_size(&target.data);
+        // Where the bytes are (WAL, blocks, index parts...): the children of
+        // the first directory down the data directory that splits its bytes.
+        let mut dir = target.data.clone();
+        let mut parts: Vec<(String, u64)>;
+        loop {
+            parts = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    let name = p
+                        .strip_prefix(&target.data)
+                        .unwrap_or(&p)
+                        .display()
+                        .to_string();
+                    (name, dir_size_or_len(&p))
+                })
+                .filter(|(_, size)| *size > 0)
+                .collect();
+            let total: u64 = parts.iter().map(|(_, size)| size).sum();
+            match parts.iter().max_by_key(|(_, size)| *size) {
+                Some((big, size)) if *size * 10 >= total * 9 && target.data.join(big).is_dir() => {
+                    dir = target.data.join(big)
+                }
+                _ => break,
+            }
+        }
+        parts.sort_by(|a, b| b.1.cmp(&a.1));
+        let parts: Vec<String> = parts
+            .iter()
+            .take(8)
+            .map(|(name, size)| format!("{name} {:.1} MiB", *size as f64 / 1048576.0))
+            .collect();
+        eprintln!("{name} disk: {}", parts.join(", "));
         rows.push((
             target.name,
             total as f64 / took.as_secs_f64(),

@@ -11,6 +11,7 @@ use crate::runtime::bindings::{exporter_api, notifier_api, parser_api, rule_api}
 use crate::runtime::loader::{KindExports, LoadedPlugin};
 use crate::runtime::store::StoreState;
 use std::fmt;
+use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 use wasmtime::{Store, UpdateDeadline};
@@ -114,10 +115,12 @@ fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) -> Instant {
 /// Runs `work` until `deadline`; `None` when the time ran out. Most plugin
 /// calls finish on their first poll (only a guest that yields to tokio or
 /// waits in a host call does not), so the timer is armed only when `work`
-/// first has to wait: arming one costs more than a short call.
-async fn within<F: Future>(deadline: Instant, work: F) -> Option<F::Output> {
+/// first has to wait: arming one costs more than a short call. `work` is
+/// borrowed pinned, not moved: a wasmtime call future is kilobytes, and
+/// copying it into this future and again onto its stack cost more than
+/// an empty plugin call.
+async fn within<F: Future>(deadline: Instant, mut work: Pin<&mut F>) -> Option<F::Output> {
     let deadline = tokio::time::Instant::from_std(deadline);
-    let mut work = std::pin::pin!(work);
     let mut timer = None;
     std::future::poll_fn(|cx| {
         if let Poll::Ready(out) = work.as_mut().poll(cx) {
@@ -151,12 +154,11 @@ impl LoadedPlugin {
             }
         });
         let deadline = arm_deadline(&mut store, self.context.spec.timeout);
-        let instance = match within(
-            deadline + HOST_GRACE,
-            self.pre.instantiate_async(&mut store),
-        )
-        .await
-        {
+        let outcome = {
+            let instantiating = pin!(self.pre.instantiate_async(&mut store));
+            within(deadline + HOST_GRACE, instantiating).await
+        };
+        let instance = match outcome {
             Some(Ok(instance)) => instance,
             Some(Err(e)) => return Err(classify(&mut store, &e, false)),
             None => {
@@ -184,7 +186,7 @@ impl PluginInstance {
         let deadline = arm_deadline(&mut self.store, timeout);
         self.store.data_mut().staged.clear();
         let (store, guest) = (&mut self.store, &self.guest);
-        let outcome = within(deadline + HOST_GRACE, async {
+        let work = async {
             match (guest, call) {
                 (Guest::Exporter(g), Call::Collect(t)) => {
                     g.call_collect(&mut *store, &t).await.map(Reply::Collect)
@@ -202,8 +204,8 @@ impl PluginInstance {
                     "host bug: {call:?} sent to a plugin of another kind"
                 )),
             }
-        })
-        .await;
+        };
+        let outcome = within(deadline + HOST_GRACE, pin!(work)).await;
         let result = match outcome {
             Some(Ok(reply)) => Ok(reply),
             Some(Err(e)) => Err(classify(&mut self.store, &e, false)),
@@ -220,6 +222,9 @@ impl PluginInstance {
     /// Logs whatever the guest wrote to stdout/stderr.
     fn drain_output(&mut self) {
         let data = self.store.data();
+        if data.stdout.is_empty() && data.stderr.is_empty() {
+            return;
+        }
         let plugin = &*data.plugin.name;
         for line in data.stdout.drain().lines().filter(|l| !l.is_empty()) {
             tracing::info!(plugin, stream = "stdout", "{line}");
@@ -279,18 +284,21 @@ mod tests {
     #[tokio::test]
     async fn within_bounds_work_that_waits_and_passes_through_work_that_does_not() {
         let started = Instant::now();
-        assert_eq!(within(started, async { 7 }).await, Some(7));
+        assert_eq!(within(started, pin!(async { 7 })).await, Some(7));
         let stuck = within(
             started + Duration::from_millis(50),
-            std::future::pending::<()>(),
+            pin!(std::future::pending::<()>()),
         )
         .await;
         assert_eq!(stuck, None);
         assert!(started.elapsed() >= Duration::from_millis(50));
-        let slow = within(started + Duration::from_secs(5), async {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            "done"
-        })
+        let slow = within(
+            started + Duration::from_secs(5),
+            pin!(async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                "done"
+            }),
+        )
         .await;
         assert_eq!(slow, Some("done"));
     }

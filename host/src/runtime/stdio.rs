@@ -17,6 +17,14 @@ pub struct CapturedOutput {
 }
 
 impl CapturedOutput {
+    /// Nothing written since the last [`drain`](Self::drain).
+    pub fn is_empty(&self) -> bool {
+        self.buffer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+
     /// Takes everything written so far.
     pub fn drain(&self) -> String {
         let mut buf = self.buffer.lock().unwrap_or_else(|p| p.into_inner());

@@ -1,17 +1,20 @@
 //! Immutable on-disk blocks: the head's older chunks, written once and never
 //! changed. A block is a directory holding
 //!
-//! - `chunks`: the compressed chunks back to back,
-//! - `index`: every series' labels and its chunk references, with a CRC32,
-//! - `meta.json`: time range, level, counts,
+//! - `chunks`: the compressed chunks back to back, a series' head chunks
+//!   merged into runs of up to [`BLOCK_CHUNK_SAMPLES`], each stored packed
+//!   or XOR, whichever is smaller (see `packed.rs`),
+//! - `index`: every series' labels and its chunk references, with a CRC32
+//!   (see `block_index.rs`),
+//! - `meta.json`: time range, level, counts, index format,
 //! - `tombstones` (optional): ranges deleted since (see `tombstones.rs`).
 //!
 //! It is written under a temporary name, synced, then renamed, so a crash
 //! never leaves half a block. Reads load the index and fetch chunks with
 //! positioned reads.
 
-use super::chunk::XorChunk;
-use super::codec::{ByteReader, put_str};
+use super::block_index::{self, BlockSeries, ChunkRef, IndexError};
+use super::chunk::{self, XorChunk};
 use super::labels::Labels;
 use super::matcher::Matcher;
 use super::tombstones::{self, Tombstones};
@@ -38,21 +41,14 @@ pub struct BlockMeta {
     pub series: u64,
     /// Sample count.
     pub samples: u64,
+    /// Format of the `index` file (see `block_index.rs`); blocks written
+    /// before formats were numbered have none: 1.
+    #[serde(default = "first_format")]
+    pub format: u32,
 }
 
-/// Where one chunk lives in the `chunks` file.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct ChunkRef {
-    min_t: i64,
-    max_t: i64,
-    offset: u64,
-    len: u32,
-}
-
-#[derive(Debug)]
-struct BlockSeries {
-    labels: Labels,
-    chunks: Vec<ChunkRef>,
+fn first_format() -> u32 {
+    1
 }
 
 /// An open block.
@@ -66,6 +62,12 @@ pub struct Block {
     /// The only mutable part: deletions, written through to disk.
     tombstones: RwLock<Tombstones>,
 }
+
+/// Most samples in one chunk of a block: the head's chunks (120 samples)
+/// are merged up to this when a block is written, so a two-hour block of
+/// 15 s scrapes holds one chunk per series — a fifth of the headers and
+/// index entries, while a short read still decodes little.
+const BLOCK_CHUNK_SAMPLES: usize = 480;
 
 /// One series' chunks, for writing.
 pub type SeriesChunks = (Labels, Vec<XorChunk>);
@@ -96,34 +98,31 @@ pub fn write_block_tagged(
 ) -> std::io::Result<Block> {
     let (mut min_t, mut max_t, mut samples) = (i64::MAX, i64::MIN, 0u64);
     let mut chunk_bytes: Vec<u8> = Vec::new();
-    let mut index: Vec<u8> = Vec::new();
-    let series: Vec<SeriesChunks> = series
-        .into_iter()
-        .filter(|(_, c)| c.iter().any(|c| !c.is_empty()))
-        .collect();
-    index.extend_from_slice(&(series.len() as u32).to_le_bytes());
-    for (labels, chunks) in &series {
-        index.extend_from_slice(&(labels.len() as u32).to_le_bytes());
-        for (n, v) in labels.iter() {
-            put_str(&mut index, n);
-            put_str(&mut index, v);
-        }
-        let chunks: Vec<&XorChunk> = chunks.iter().filter(|c| !c.is_empty()).collect();
-        index.extend_from_slice(&(chunks.len() as u32).to_le_bytes());
-        for c in chunks {
-            let bytes = c.to_bytes();
-            min_t = min_t.min(c.min_time());
-            max_t = max_t.max(c.max_time());
-            samples += c.len() as u64;
-            index.extend_from_slice(&c.min_time().to_le_bytes());
-            index.extend_from_slice(&c.max_time().to_le_bytes());
-            index.extend_from_slice(&(chunk_bytes.len() as u64).to_le_bytes());
-            index.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    let mut entries: Vec<BlockSeries> = Vec::with_capacity(series.len());
+    for (labels, chunks) in series {
+        let mut refs = Vec::new();
+        for run in chunk::merged_runs(&chunks, BLOCK_CHUNK_SAMPLES) {
+            let bytes = chunk::encode_stored(&run);
+            let (first, last) = (run[0].0, run[run.len() - 1].0);
+            min_t = min_t.min(first);
+            max_t = max_t.max(last);
+            samples += run.len() as u64;
+            refs.push(ChunkRef {
+                min_t: first,
+                max_t: last,
+                offset: chunk_bytes.len() as u64,
+                len: bytes.len() as u32,
+            });
             chunk_bytes.extend_from_slice(&bytes);
         }
+        if !refs.is_empty() {
+            entries.push(BlockSeries {
+                labels,
+                chunks: refs,
+            });
+        }
     }
-    let crc = crc32fast::hash(&index);
-    index.extend_from_slice(&crc.to_le_bytes());
+    let index = block_index::encode(&entries);
 
     let id = format!("{:016x}-{:016x}-{level}{tag}", min_t as u64, max_t as u64);
     let meta = BlockMeta {
@@ -131,8 +130,9 @@ pub fn write_block_tagged(
         min_t,
         max_t,
         level,
-        series: series.len() as u64,
+        series: entries.len() as u64,
         samples,
+        format: block_index::FORMAT,
     };
     std::fs::create_dir_all(parent)?;
     let tmp = parent.join(format!("{id}.tmp"));
@@ -166,41 +166,14 @@ impl Block {
         let meta: BlockMeta = serde_json::from_slice(&std::fs::read(dir.join("meta.json"))?)
             .map_err(|e| corrupt(dir, &format!("meta.json: {e}")))?;
         let index = std::fs::read(dir.join("index"))?;
-        if index.len() < 4 {
-            return Err(corrupt(dir, "index too short"));
-        }
-        let (body, crc) = index.split_at(index.len() - 4);
-        if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().expect("4 bytes")) {
-            return Err(corrupt(dir, "index checksum mismatch"));
-        }
-        let mut r = ByteReader(body);
-        let parse = |r: &mut ByteReader<'_>| -> Option<Vec<BlockSeries>> {
-            let n = r.u32()? as usize;
-            let mut series = Vec::with_capacity(n.min(1 << 20));
-            for _ in 0..n {
-                let nl = r.u32()? as usize;
-                let mut pairs = Vec::with_capacity(nl.min(256));
-                for _ in 0..nl {
-                    pairs.push((r.str()?, r.str()?));
-                }
-                let nc = r.u32()? as usize;
-                let mut chunks = Vec::with_capacity(nc.min(1 << 16));
-                for _ in 0..nc {
-                    chunks.push(ChunkRef {
-                        min_t: r.u64()? as i64,
-                        max_t: r.u64()? as i64,
-                        offset: r.u64()?,
-                        len: r.u32()?,
-                    });
-                }
-                series.push(BlockSeries {
-                    labels: Labels::new(pairs).ok()?,
-                    chunks,
-                });
-            }
-            Some(series)
-        };
-        let series = parse(&mut r).ok_or_else(|| corrupt(dir, "malformed index"))?;
+        let series = block_index::decode(&index, meta.format).map_err(|e| match e {
+            IndexError::Checksum => corrupt(dir, "index checksum mismatch"),
+            IndexError::Malformed => corrupt(dir, "malformed index"),
+            IndexError::UnknownFormat(f) => corrupt(
+                dir,
+                &format!("index format {f} is newer than this build reads"),
+            ),
+        })?;
         let chunks = File::open(dir.join("chunks"))?;
         let bytes = ["chunks", "index", "meta.json"]
             .iter()

@@ -4,6 +4,7 @@
 //! series cost one to two bits per timestamp and a few bits per value.
 
 use super::bits::{BitReader, BitWriter};
+use super::packed;
 
 /// Samples per chunk before a new one is cut (as Prometheus).
 pub const SAMPLES_PER_CHUNK: u16 = 120;
@@ -187,6 +188,14 @@ impl XorChunk {
         ChunkIter::new(self.bits.bytes(), self.count)
     }
 
+    /// The form chunks are stored in (blocks, WAL checkpoints): packed
+    /// (see `packed.rs`) when that is smaller, else [`Self::to_bytes`].
+    /// [`Self::from_bytes`] and [`Self::decode_into`] read both.
+    pub fn to_stored_bytes(&self) -> Vec<u8> {
+        let samples: Vec<(i64, f64)> = self.iter().collect();
+        smaller_of(packed::encode(&samples), self.to_bytes())
+    }
+
     /// The encoded form: sample count, then the bit stream.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(2 + self.byte_len());
@@ -204,6 +213,9 @@ impl XorChunk {
         out: &mut Vec<(i64, f64)>,
         mut keep: impl FnMut(i64) -> bool,
     ) -> Option<()> {
+        if packed::is_packed(bytes) {
+            return packed::decode_into(bytes, out, keep);
+        }
         let count = u16::from_le_bytes(bytes.get(..2)?.try_into().ok()?);
         let mut iter = ChunkIter::new(&bytes[2..], count);
         out.reserve(count as usize);
@@ -218,6 +230,18 @@ impl XorChunk {
 
     /// Rebuilds a chunk from its encoded form, ready for more appends.
     pub fn from_bytes(bytes: &[u8]) -> Option<XorChunk> {
+        if packed::is_packed(bytes) {
+            let mut samples = Vec::new();
+            packed::decode_into(bytes, &mut samples, |_| true)?;
+            let mut chunk = XorChunk::default();
+            for (t, v) in samples {
+                if !chunk.is_empty() && t <= chunk.max_t {
+                    return None;
+                }
+                chunk.append(t, v);
+            }
+            return Some(chunk);
+        }
         let count = u16::from_le_bytes(bytes.get(..2)?.try_into().ok()?);
         let data = &bytes[2..];
         let mut chunk = XorChunk::default();
@@ -243,6 +267,55 @@ impl XorChunk {
         chunk.bits = BitWriter::resume(data.to_vec(), iter.reader_pos());
         Some(chunk)
     }
+}
+
+/// Most samples one stored chunk holds: an XOR chunk's count is a `u16`
+/// and `0xFFFF` starts a packed one.
+pub const MAX_STORED_SAMPLES: usize = 65_000;
+
+/// The stored form (see [`XorChunk::to_stored_bytes`]) of `samples`, a run
+/// of strictly increasing timestamps of at most [`MAX_STORED_SAMPLES`]:
+/// stores merge their small chunks into one such run.
+pub fn encode_stored(samples: &[(i64, f64)]) -> Vec<u8> {
+    debug_assert!(samples.len() <= MAX_STORED_SAMPLES);
+    debug_assert!(samples.windows(2).all(|w| w[0].0 < w[1].0));
+    let mut xor = XorChunk::default();
+    for &(t, v) in samples {
+        xor.append(t, v);
+    }
+    smaller_of(packed::encode(samples), xor.to_bytes())
+}
+
+fn smaller_of(packed: Option<Vec<u8>>, xor: Vec<u8>) -> Vec<u8> {
+    match packed {
+        Some(p) if p.len() < xor.len() => p,
+        _ => xor,
+    }
+}
+
+/// Splits `chunks` (one series', in order) into runs of samples with
+/// strictly increasing timestamps, each at most `max` samples, merging
+/// adjacent chunks: stored that way they cost fewer headers and index
+/// entries. Chunks that overlap (out-of-order data) start a new run.
+pub fn merged_runs(chunks: &[XorChunk], max: usize) -> Vec<Vec<(i64, f64)>> {
+    let mut runs: Vec<Vec<(i64, f64)>> = Vec::new();
+    let mut run: Vec<(i64, f64)> = Vec::new();
+    for c in chunks.iter().filter(|c| !c.is_empty()) {
+        let continues = run.last().is_none_or(|&(t, _)| c.min_time() > t);
+        if (!continues || run.len() + c.len() > max) && !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
+        }
+        if c.len() > max {
+            // Only a chunk stored bigger than `max` by an earlier build.
+            runs.push(c.iter().collect());
+            continue;
+        }
+        run.extend(c.iter());
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
 }
 
 /// Decoding iterator over a chunk.
@@ -382,6 +455,55 @@ mod tests {
             assert_eq!(v1.to_bits(), v2.to_bits(), "value at {t1}");
         }
         c
+    }
+
+    fn chunk_of(samples: impl IntoIterator<Item = (i64, f64)>) -> XorChunk {
+        let mut c = XorChunk::default();
+        for (t, v) in samples {
+            c.append(t, v);
+        }
+        c
+    }
+
+    #[test]
+    fn adjacent_chunks_merge_into_runs_and_overlaps_split_them() {
+        let a = chunk_of((0..120).map(|i| (i, i as f64)));
+        let b = chunk_of((120..240).map(|i| (i, i as f64)));
+        let overlapping = chunk_of((200..260).map(|i| (i, -1.0)));
+        let c = chunk_of((300..420).map(|i| (i, i as f64)));
+        let runs = merged_runs(&[a.clone(), b, XorChunk::default(), overlapping, c], 300);
+        let lens: Vec<usize> = runs.iter().map(Vec::len).collect();
+        assert_eq!(lens, [240, 180]);
+        assert_eq!(runs[1][0], (200, -1.0));
+        assert_eq!(runs[1][60], (300, 300.0));
+        // Runs are stored as one chunk each and read back whole.
+        for run in &runs {
+            let bytes = encode_stored(run);
+            let mut back = Vec::new();
+            XorChunk::decode_into(&bytes, &mut back, |_| true).unwrap();
+            assert_eq!(&back, run);
+            let rebuilt = XorChunk::from_bytes(&bytes).unwrap();
+            assert_eq!(rebuilt.iter().collect::<Vec<_>>(), *run);
+        }
+        // A chunk bigger than the limit stays whole.
+        assert_eq!(merged_runs(&[a], 100)[0].len(), 120);
+    }
+
+    #[test]
+    fn stored_bytes_pick_the_smaller_form() {
+        let counter = chunk_of((0..120).map(|i| (i * 15_000, (i * 97 % 13 + i * 100) as f64)));
+        let stored = counter.to_stored_bytes();
+        assert!(
+            stored.len() < counter.to_bytes().len() / 2,
+            "{} bytes",
+            stored.len()
+        );
+        let mut x = 0.5f64;
+        let noisy = chunk_of((0..120).map(|i| {
+            x = x * 1.000_001 + 0.123_456_789;
+            (i * 15_000, x)
+        }));
+        assert_eq!(noisy.to_stored_bytes(), noisy.to_bytes());
     }
 
     #[test]

@@ -37,4 +37,40 @@ impl<'a> ByteReader<'a> {
     pub fn rest(&self) -> &'a [u8] {
         self.0
     }
+    /// One byte.
+    pub fn byte(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    /// What [`put_varint`] wrote.
+    pub fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    /// What [`put_zigzag`] wrote.
+    pub fn zigzag(&mut self) -> Option<i64> {
+        let u = self.varint()?;
+        Some(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+}
+
+/// Appends `v` as LEB128: 7 bits per byte, low first, high bit = more.
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Appends `v` zig-zag encoded (small magnitudes, either sign, stay short)
+/// as a varint.
+pub fn put_zigzag(out: &mut Vec<u8>, v: i64) {
+    put_varint(out, ((v << 1) ^ (v >> 63)) as u64);
 }

@@ -124,6 +124,13 @@ impl MetricsDb {
                 replayed += chunk.len();
                 head.restore_chunk(id, chunk);
             }
+            WalRecord::Run(id, samples) => {
+                for (t, v) in samples {
+                    if head.series(id).is_some() && head.append(id, t, v, i64::MAX).is_ok() {
+                        replayed += 1;
+                    }
+                }
+            }
             WalRecord::Samples(samples) => {
                 for (id, t, v) in samples {
                     if head.series(id).is_some() && head.append(id, t, v, i64::MAX).is_ok() {

@@ -14,6 +14,7 @@
 
 mod bits;
 pub mod block;
+mod block_index;
 pub mod chunk;
 pub(crate) mod codec;
 pub mod db;
@@ -21,6 +22,7 @@ pub mod head;
 pub mod labels;
 pub mod matcher;
 pub mod metadata;
+mod packed;
 pub mod scrape;
 pub mod tombstones;
 pub mod wal;

@@ -14,12 +14,13 @@
 //!
 //! Record: `len: u32 LE | crc32(type + payload): u32 LE | type: u8 | payload`.
 
-use super::chunk::XorChunk;
+use super::chunk::{self, XorChunk};
 use super::codec::{ByteReader, put_str};
 use super::head::{Head, SeriesId};
 use super::labels::Labels;
+use lz4_flex::frame::{FrameDecoder, FrameEncoder};
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -28,6 +29,8 @@ const SERIES: u8 = 1;
 const SAMPLES: u8 = 2;
 const CHUNK: u8 = 3;
 const DELETE: u8 = 4;
+/// A series' head samples as one stored chunk (checkpoints).
+const RUN: u8 = 5;
 /// Largest record accepted on replay; anything larger is corruption.
 const MAX_RECORD: u32 = 256 << 20;
 
@@ -38,8 +41,11 @@ pub enum WalRecord {
     Series(SeriesId, Labels),
     /// Samples were accepted: (series, t, v).
     Samples(Vec<(SeriesId, i64, f64)>),
-    /// A compressed head chunk of a series (checkpoints only).
+    /// A compressed head chunk of a series (checkpoints of earlier builds).
     Chunk(SeriesId, XorChunk),
+    /// A run of a series' samples, in order (checkpoints): appended to the
+    /// head as they came.
+    Run(SeriesId, Vec<(i64, f64)>),
     /// The samples of a series in `[start, end]` were deleted.
     Delete(SeriesId, i64, i64),
 }
@@ -126,6 +132,12 @@ fn decode(kind: u8, payload: &[u8]) -> Option<WalRecord> {
             let id = c.u64()?;
             Some(WalRecord::Chunk(id, XorChunk::from_bytes(c.rest())?))
         }
+        RUN => {
+            let id = c.u64()?;
+            let mut samples = Vec::new();
+            XorChunk::decode_into(c.rest(), &mut samples, |_| true)?;
+            Some(WalRecord::Run(id, samples))
+        }
         DELETE => Some(WalRecord::Delete(
             c.u64()?,
             c.u64()? as i64,
@@ -169,10 +181,14 @@ fn samples_payload(samples: &[(SeriesId, i64, f64)]) -> Vec<u8> {
 
 /// Replays the records of `file` through `each`; returns the length of its
 /// valid prefix.
-fn replay(file: &mut File, path: &Path, each: &mut dyn FnMut(WalRecord)) -> std::io::Result<u64> {
-    let len = file.metadata()?.len();
-    file.seek(SeekFrom::Start(0))?;
-    let mut reader = BufReader::new(file);
+/// Replays the records of `reader` (`len` bytes at most) until its end or
+/// the first torn or corrupt record; returns the bytes of whole records.
+fn replay(
+    reader: &mut dyn Read,
+    len: u64,
+    path: &Path,
+    each: &mut dyn FnMut(WalRecord),
+) -> std::io::Result<u64> {
     let mut good: u64 = 0;
     let mut header = [0u8; 9];
     loop {
@@ -200,7 +216,7 @@ fn replay(file: &mut File, path: &Path, each: &mut dyn FnMut(WalRecord)) -> std:
         each(record);
         good += 9 + u64::from(size);
     }
-    if good < len {
+    if good < len && len != u64::MAX {
         tracing::warn!(
             wal = %path.display(),
             kept_bytes = good,
@@ -211,6 +227,39 @@ fn replay(file: &mut File, path: &Path, each: &mut dyn FnMut(WalRecord)) -> std:
     Ok(good)
 }
 
+/// Replays a checkpoint: an LZ4 frame of records (series labels repeat
+/// their names and values, which compresses to a third), or, as written by
+/// earlier builds, plain records. An LZ4 frame's magic read as a record
+/// length would exceed [`MAX_RECORD`], so the two cannot be confused.
+fn replay_checkpoint(
+    mut file: File,
+    path: &Path,
+    each: &mut dyn FnMut(WalRecord),
+) -> std::io::Result<()> {
+    let len = file.metadata()?.len();
+    let mut magic = [0u8; 4];
+    let framed = file.read_exact(&mut magic).is_ok() && u32::from_le_bytes(magic) == LZ4_MAGIC;
+    file.seek(SeekFrom::Start(0))?;
+    if !framed {
+        replay(&mut BufReader::new(file), len, path, each)?;
+        return Ok(());
+    }
+    let mut frame = FrameDecoder::new(BufReader::new(file));
+    replay(&mut frame, u64::MAX, path, each)?;
+    // A whole checkpoint decodes to its end; anything left is damage.
+    let mut rest = [0u8; 1];
+    if !matches!(frame.read(&mut rest), Ok(0)) {
+        tracing::error!(
+            checkpoint = %path.display(),
+            "WAL checkpoint is damaged; the head samples after the damage are lost"
+        );
+    }
+    Ok(())
+}
+
+/// The LZ4 frame format's magic number.
+const LZ4_MAGIC: u32 = 0x184D_2204;
+
 impl Wal {
     /// Opens (creating) the log in `dir` and replays the checkpoint and the
     /// live log through `each`.
@@ -218,8 +267,9 @@ impl Wal {
         std::fs::create_dir_all(dir)?;
         let checkpoint = dir.join("checkpoint");
         let mut checkpoint_size = 0;
-        if let Ok(mut file) = File::open(&checkpoint) {
-            checkpoint_size = replay(&mut file, &checkpoint, &mut each)?;
+        if let Ok(file) = File::open(&checkpoint) {
+            checkpoint_size = file.metadata()?.len();
+            replay_checkpoint(file, &checkpoint, &mut each)?;
         }
         let path = dir.join("wal");
         let mut file = OpenOptions::new()
@@ -227,7 +277,8 @@ impl Wal {
             .append(true)
             .create(true)
             .open(&path)?;
-        let good = replay(&mut file, &path, &mut each)?;
+        let len = file.metadata()?.len();
+        let good = replay(&mut BufReader::new(&mut file), len, &path, &mut each)?;
         if good < file.metadata()?.len() {
             file.set_len(good)?;
             file.sync_all()?;
@@ -257,10 +308,12 @@ impl Wal {
         let mut out = Vec::new();
         for (id, labels, chunks, ooo) in head.snapshot() {
             encode_record(&mut out, SERIES, &series_payload(id, labels));
-            for c in chunks.iter().filter(|c| !c.is_empty()) {
+            // The head's chunks merged into runs as long as a stored chunk
+            // allows: one record and one chunk header per series.
+            for run in chunk::merged_runs(chunks, chunk::MAX_STORED_SAMPLES) {
                 let mut p = id.to_le_bytes().to_vec();
-                p.extend_from_slice(&c.to_bytes());
-                encode_record(&mut out, CHUNK, &p);
+                p.extend_from_slice(&chunk::encode_stored(&run));
+                encode_record(&mut out, RUN, &p);
             }
             if !ooo.is_empty() {
                 let samples: Vec<(SeriesId, i64, f64)> =
@@ -269,16 +322,22 @@ impl Wal {
             }
         }
         let tmp = self.dir.join("checkpoint.tmp");
-        let mut f = File::create(&tmp)?;
-        f.write_all(&out)?;
+        let mut frame = FrameEncoder::new(BufWriter::new(File::create(&tmp)?));
+        frame.write_all(&out)?;
+        let f = frame
+            .finish()
+            .map_err(std::io::Error::other)?
+            .into_inner()
+            .map_err(|e| e.into_error())?;
         f.sync_all()?;
+        let written = f.metadata()?.len();
         std::fs::rename(&tmp, self.dir.join("checkpoint"))?;
         File::open(&self.dir)?.sync_all()?;
         self.file.set_len(0)?;
         self.file.sync_all()?;
         self.file.seek(SeekFrom::End(0))?;
         self.size = 0;
-        self.checkpoint_size = out.len() as u64;
+        self.checkpoint_size = written;
         // Appends still waiting for their fsync are in the (synced)
         // checkpoint now.
         self.sync.all_durable();
@@ -357,6 +416,50 @@ mod tests {
     }
 
     #[test]
+    fn checkpoints_of_earlier_builds_still_replay_and_damage_is_survived() {
+        let dir = tempfile::tempdir().unwrap();
+        // Plain records with XOR chunks, as checkpoints were written before.
+        let mut chunk = XorChunk::default();
+        for t in 0..10 {
+            chunk.append(t * 1000, 0.5 * t as f64);
+        }
+        let mut plain = Vec::new();
+        encode_record(&mut plain, SERIES, &series_payload(3, &labels("a")));
+        let mut p = 3u64.to_le_bytes().to_vec();
+        p.extend_from_slice(&chunk.to_bytes());
+        encode_record(&mut plain, CHUNK, &p);
+        std::fs::write(dir.path().join("checkpoint"), &plain).unwrap();
+        let records = replay(dir.path());
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1], WalRecord::Chunk(3, chunk));
+
+        // A compressed checkpoint cut short: what decodes is replayed, the
+        // store still opens.
+        let mut head = Head::new(1_000_000);
+        let mut wal = Wal::open(dir.path(), |_| {}).unwrap();
+        for job in ["a", "b", "c", "d"] {
+            let (id, _) = head.get_or_create(&labels(job));
+            for t in 0..300 {
+                head.append(id, t * 1000, (t * 7 % 5) as f64, 0).unwrap();
+            }
+        }
+        wal.checkpoint(&head).unwrap();
+        drop(wal);
+        let path = dir.path().join("checkpoint");
+        let whole = std::fs::read(&path).unwrap();
+        assert_eq!(
+            u32::from_le_bytes(whole[..4].try_into().unwrap()),
+            LZ4_MAGIC
+        );
+        let full = replay(dir.path());
+        assert_eq!(full.len(), 8, "a series and a run record per series");
+        std::fs::write(&path, &whole[..whole.len() / 2]).unwrap();
+        let partial = replay(dir.path());
+        assert!(partial.len() < full.len());
+        assert_eq!(partial[..], full[..partial.len()]);
+    }
+
+    #[test]
     fn replays_what_was_committed() {
         let dir = tempfile::tempdir().unwrap();
         let mut wal = Wal::open(dir.path(), |_| panic!("empty")).unwrap();
@@ -404,6 +507,11 @@ mod tests {
         Wal::open(dir.path(), |r| match r {
             WalRecord::Series(id, l) => replayed.insert(id, l),
             WalRecord::Chunk(id, c) => replayed.restore_chunk(id, c),
+            WalRecord::Run(id, s) => {
+                for (t, v) in s {
+                    replayed.append(id, t, v, i64::MAX).unwrap();
+                }
+            }
             WalRecord::Samples(s) => {
                 for (id, t, v) in s {
                     replayed.append(id, t, v, i64::MAX).unwrap();
