@@ -13,7 +13,7 @@ use super::Pipeline;
 use super::prompb::WriteRequest;
 use crate::storage::metrics::head::RejectReason;
 use crate::storage::metrics::metadata::MetricMetadata;
-use crate::storage::metrics::{Labels, Sample};
+use crate::storage::metrics::{Labels, LabelsRef, Sample};
 use crate::telemetry::SelfMetrics;
 use prost::Message;
 use std::fmt::Write;
@@ -87,17 +87,41 @@ pub fn store(pipeline: &Pipeline, telemetry: &SelfMetrics, request: WriteRequest
             MetricMetadata::from_remote_write(m.r#type, &m.help, &m.unit),
         );
     }
-    let mut samples = Vec::new();
+    // Series already in the store reuse its label set: no new set is
+    // built or validated for them.
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut spans = Vec::with_capacity(request.timeseries.len());
+    let mut buf = Vec::new();
+    for ts in &request.timeseries {
+        let labels = ts
+            .labels
+            .iter()
+            .map(|l| (l.name.as_str(), l.value.as_str()));
+        spans.push(Labels::sorted_ref(labels, &mut buf).map(|()| {
+            pairs.extend_from_slice(&buf);
+            pairs.len() - buf.len()..pairs.len()
+        }));
+    }
+    let known = pipeline.db().find_labels(
+        spans
+            .iter()
+            .map(|span| span.clone().map(|r| LabelsRef(&pairs[r]))),
+    );
+    let mut samples = Vec::with_capacity(request.timeseries.len());
     let mut problems: Vec<String> = Vec::new();
     let mut invalid = 0u64;
     let mut histograms = 0u64;
-    for ts in request.timeseries {
+    for (ts, known) in request.timeseries.iter().zip(known) {
         histograms += ts.histograms.len() as u64;
-        match Labels::new(
-            ts.labels
-                .iter()
-                .map(|l| (l.name.as_str(), l.value.as_str())),
-        ) {
+        let labels = match known {
+            Some(labels) => Ok(labels),
+            None => Labels::new(
+                ts.labels
+                    .iter()
+                    .map(|l| (l.name.as_str(), l.value.as_str())),
+            ),
+        };
+        match labels {
             Ok(labels) => samples.extend(ts.samples.iter().map(|s| Sample {
                 labels: labels.clone(),
                 t: s.timestamp,

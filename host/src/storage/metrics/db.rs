@@ -8,7 +8,7 @@
 use super::block::{self, Block};
 use super::chunk::XorChunk;
 use super::head::{Head, RejectReason, SeriesId};
-use super::labels::Labels;
+use super::labels::{Labels, LabelsRef};
 use super::matcher::Matcher;
 use super::metadata::MetadataStore;
 use super::wal::{Wal, WalRecord};
@@ -474,6 +474,20 @@ impl MetricsDb {
     pub fn block_stats(&self) -> (usize, u64) {
         let blocks = self.blocks.read().unwrap_or_else(|p| p.into_inner());
         (blocks.len(), blocks.iter().map(|b| b.size()).sum())
+    }
+
+    /// For each of `sets`, the stored label set equal to it if its series
+    /// is in the head (one lock for all): a writer that sends the same
+    /// series every time reuses the stored set instead of building and
+    /// validating a new one.
+    pub fn find_labels<'a>(
+        &self,
+        sets: impl IntoIterator<Item = Option<LabelsRef<'a>>>,
+    ) -> Vec<Option<Labels>> {
+        let head = self.head.read().unwrap_or_else(|p| p.into_inner());
+        sets.into_iter()
+            .map(|set| set.and_then(|set| head.find(set).cloned()))
+            .collect()
     }
 
     /// Series in the head.

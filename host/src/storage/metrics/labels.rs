@@ -7,6 +7,24 @@ use std::sync::Arc;
 /// The label holding the metric name.
 pub const METRIC_NAME: &str = "__name__";
 
+/// Borrowed label pairs, sorted by name, without empty values: what a
+/// [`Labels`] holds, so a map keyed by [`Labels`] can be searched with
+/// pairs decoded from a request without building (allocating) the set.
+/// Hashes as the [`Labels`] with the same pairs.
+#[derive(Debug, Clone, Copy, Hash)]
+pub struct LabelsRef<'a>(pub &'a [(&'a str, &'a str)]);
+
+impl hashbrown::Equivalent<Labels> for LabelsRef<'_> {
+    fn equivalent(&self, key: &Labels) -> bool {
+        self.0.len() == key.0.len()
+            && self
+                .0
+                .iter()
+                .zip(key.0.iter())
+                .all(|((n1, v1), (n2, v2))| *n1 == &**n2 && *v1 == &**v2)
+    }
+}
+
 /// A sorted set of label pairs; cheap to clone.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Labels(Arc<[(Box<str>, Box<str>)]>);
@@ -87,6 +105,21 @@ impl Labels {
             return Err(LabelError::MissingName);
         }
         Ok(Labels(v.into()))
+    }
+
+    /// `pairs` in the order and form a [`Labels`] keeps (sorted, empty
+    /// values dropped), reusing `buf`; `None` when a name repeats. Names are
+    /// not validated: use it to look up a set, not to create one.
+    pub fn sorted_ref<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        buf: &mut Vec<(&'a str, &'a str)>,
+    ) -> Option<()> {
+        buf.clear();
+        buf.extend(pairs.into_iter().filter(|(_, v)| !v.is_empty()));
+        if !buf.is_sorted() {
+            buf.sort_unstable();
+        }
+        buf.windows(2).all(|w| w[0].0 != w[1].0).then_some(())
     }
 
     /// The value of label `name`.

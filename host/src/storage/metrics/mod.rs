@@ -28,5 +28,5 @@ pub mod tombstones;
 pub mod wal;
 
 pub use db::{AppendOutcome, DbOptions, MetricsDb, STALE_NAN, Sample, SnapshotReport, is_stale};
-pub use labels::{Labels, LabelsBuilder};
+pub use labels::{Labels, LabelsBuilder, LabelsRef};
 pub use matcher::Matcher;

@@ -130,18 +130,24 @@ pub fn decode_into(
     }
     let n = n as usize;
     let t0 = r.zigzag()?;
-    let times = read_deltas(&mut r, n, t0)?;
+    let times = Deltas::read(&mut r, n)?;
     let e = r.byte()? as usize;
     if e > MAX_EXPONENT {
         return None;
     }
     let m0 = r.zigzag()?;
-    let mantissas = read_deltas(&mut r, n, m0)?;
+    let mantissas = Deltas::read(&mut r, n)?;
     let k = r.varint()?;
     let start = out.len();
     out.reserve(n);
+    // Both streams decoded in one pass straight into `out`.
+    let (mut t, mut m) = (t0, m0);
     let mut kept: Vec<usize> = Vec::new();
-    for (i, (t, m)) in times.into_iter().zip(mantissas).enumerate() {
+    for i in 0..n {
+        if i > 0 {
+            t = t.wrapping_add(times.get(i - 1));
+            m = m.wrapping_add(mantissas.get(i - 1));
+        }
         if keep(t) {
             out.push((t, to_float(m, e)));
             if k > 0 {
@@ -161,6 +167,52 @@ pub fn decode_into(
         }
     }
     Some(())
+}
+
+/// One bit-packed delta stream, as [`put_deltas`] wrote it.
+struct Deltas<'a> {
+    min: i64,
+    width: u32,
+    mask: u64,
+    packed: &'a [u8],
+}
+
+impl<'a> Deltas<'a> {
+    /// Reads the stream of `n` values' deltas (none when `n` is 1).
+    fn read(r: &mut ByteReader<'a>, n: usize) -> Option<Deltas<'a>> {
+        if n < 2 {
+            return Some(Deltas {
+                min: 0,
+                width: 0,
+                mask: 0,
+                packed: &[],
+            });
+        }
+        let min = r.zigzag()?;
+        let width = u32::from(r.byte()?);
+        if width > 64 {
+            return None;
+        }
+        let packed = r.take(((n - 1) * width as usize).div_ceil(8))?;
+        let mask = if width == 64 {
+            u64::MAX
+        } else {
+            (1u64 << width) - 1
+        };
+        Some(Deltas {
+            min,
+            width,
+            mask,
+            packed,
+        })
+    }
+
+    /// Delta `i` (the caller stays below the count it was read with).
+    #[inline]
+    fn get(&self, i: usize) -> i64 {
+        let offset = read_bits(self.packed, i * self.width as usize, self.width) & self.mask;
+        self.min.wrapping_add(offset as i64)
+    }
 }
 
 /// Writes `values`' deltas: the smallest one, then each minus it at one
@@ -193,33 +245,6 @@ fn put_deltas(out: &mut Vec<u8>, values: &[i64]) {
     if bits > 0 {
         out.push(acc as u8);
     }
-}
-
-/// `n` values starting at `first`, from what [`put_deltas`] wrote.
-fn read_deltas(r: &mut ByteReader<'_>, n: usize, first: i64) -> Option<Vec<i64>> {
-    let mut values = Vec::with_capacity(n);
-    values.push(first);
-    if n < 2 {
-        return Some(values);
-    }
-    let min = r.zigzag()?;
-    let width = u32::from(r.byte()?);
-    if width > 64 {
-        return None;
-    }
-    let packed = r.take(((n - 1) * width as usize).div_ceil(8))?;
-    let mask = if width == 64 {
-        u64::MAX
-    } else {
-        (1u64 << width) - 1
-    };
-    let mut last = first;
-    for i in 0..n - 1 {
-        let offset = read_bits(packed, i * width as usize, width) & mask;
-        last = last.wrapping_add(min.wrapping_add(offset as i64));
-        values.push(last);
-    }
-    Some(values)
 }
 
 /// The `width` bits at bit `pos` of little-endian stream `bytes` (which
