@@ -179,8 +179,6 @@ fn samples_payload(samples: &[(SeriesId, i64, f64)]) -> Vec<u8> {
     p
 }
 
-/// Replays the records of `file` through `each`; returns the length of its
-/// valid prefix.
 /// Replays the records of `reader` (`len` bytes at most) until its end or
 /// the first torn or corrupt record; returns the bytes of whole records.
 fn replay(
