@@ -188,14 +188,6 @@ impl XorChunk {
         ChunkIter::new(self.bits.bytes(), self.count)
     }
 
-    /// The form chunks are stored in (blocks, WAL checkpoints): packed
-    /// (see `packed.rs`) when that is smaller, else [`Self::to_bytes`].
-    /// [`Self::from_bytes`] and [`Self::decode_into`] read both.
-    pub fn to_stored_bytes(&self) -> Vec<u8> {
-        let samples: Vec<(i64, f64)> = self.iter().collect();
-        smaller_of(packed::encode(&samples), self.to_bytes())
-    }
-
     /// The encoded form: sample count, then the bit stream.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(2 + self.byte_len());
@@ -273,9 +265,12 @@ impl XorChunk {
 /// and `0xFFFF` starts a packed one.
 pub const MAX_STORED_SAMPLES: usize = 65_000;
 
-/// The stored form (see [`XorChunk::to_stored_bytes`]) of `samples`, a run
-/// of strictly increasing timestamps of at most [`MAX_STORED_SAMPLES`]:
-/// stores merge their small chunks into one such run.
+/// The form chunks are stored in (blocks, WAL checkpoints) for `samples`,
+/// a run of strictly increasing timestamps of at most
+/// [`MAX_STORED_SAMPLES`] (stores merge their small chunks into one such
+/// run): packed (see `packed.rs`) when that is smaller, else the XOR form
+/// of [`XorChunk::to_bytes`]. [`XorChunk::from_bytes`] and
+/// [`XorChunk::decode_into`] read both.
 pub fn encode_stored(samples: &[(i64, f64)]) -> Vec<u8> {
     debug_assert!(samples.len() <= MAX_STORED_SAMPLES);
     debug_assert!(samples.windows(2).all(|w| w[0].0 < w[1].0));
@@ -492,7 +487,7 @@ mod tests {
     #[test]
     fn stored_bytes_pick_the_smaller_form() {
         let counter = chunk_of((0..120).map(|i| (i * 15_000, (i * 97 % 13 + i * 100) as f64)));
-        let stored = counter.to_stored_bytes();
+        let stored = encode_stored(&counter.iter().collect::<Vec<_>>());
         assert!(
             stored.len() < counter.to_bytes().len() / 2,
             "{} bytes",
@@ -503,7 +498,10 @@ mod tests {
             x = x * 1.000_001 + 0.123_456_789;
             (i * 15_000, x)
         }));
-        assert_eq!(noisy.to_stored_bytes(), noisy.to_bytes());
+        assert_eq!(
+            encode_stored(&noisy.iter().collect::<Vec<_>>()),
+            noisy.to_bytes()
+        );
     }
 
     #[test]

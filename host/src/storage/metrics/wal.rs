@@ -303,8 +303,13 @@ impl Wal {
     /// empties the live log. Call with appends excluded (under the same lock).
     pub fn checkpoint(&mut self, head: &Head) -> std::io::Result<()> {
         self.commit()?;
+        // Records go to the compressor series by series: the head is never
+        // held twice in memory.
+        let tmp = self.dir.join("checkpoint.tmp");
+        let mut frame = FrameEncoder::new(BufWriter::new(File::create(&tmp)?));
         let mut out = Vec::new();
         for (id, labels, chunks, ooo) in head.snapshot() {
+            out.clear();
             encode_record(&mut out, SERIES, &series_payload(id, labels));
             // The head's chunks merged into runs as long as a stored chunk
             // allows: one record and one chunk header per series.
@@ -318,10 +323,8 @@ impl Wal {
                     ooo.iter().map(|(t, v)| (id, *t, *v)).collect();
                 encode_record(&mut out, SAMPLES, &samples_payload(&samples));
             }
+            frame.write_all(&out)?;
         }
-        let tmp = self.dir.join("checkpoint.tmp");
-        let mut frame = FrameEncoder::new(BufWriter::new(File::create(&tmp)?));
-        frame.write_all(&out)?;
         let f = frame
             .finish()
             .map_err(std::io::Error::other)?
