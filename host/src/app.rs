@@ -126,6 +126,7 @@ impl App {
             out_of_order_window_ms: manifest.storage.out_of_order_window.as_millis() as i64,
             retention_ms: Some(manifest.storage.retention.as_millis() as i64),
             retention_bytes: manifest.storage.retention_size,
+            wal_sync: manifest.storage.wal_sync,
             ..DbOptions::default()
         };
         let dir = manifest.storage.data_dir.join("metrics");

@@ -11,9 +11,8 @@ use axum::response::IntoResponse;
 use std::sync::Arc;
 
 pub(super) async fn write(State(app): State<Arc<App>>, body: Bytes) -> impl IntoResponse {
-    let response = tokio::task::spawn_blocking(move || match remote_write::decode(&body) {
-        Ok(request) => remote_write::store(&app.pipeline, &app.telemetry, request),
-        Err(response) => response,
+    let response = tokio::task::spawn_blocking(move || {
+        remote_write::receive(&app.pipeline, &app.telemetry, &body)
     })
     .await
     .unwrap_or_else(|e| remote_write::WriteResponse {

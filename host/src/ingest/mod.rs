@@ -10,6 +10,7 @@ pub mod otlp_logs;
 pub mod otlp_metrics;
 mod pipeline;
 pub mod prompb;
+pub mod prompb_view;
 pub mod remote_write;
 pub mod text_import;
 

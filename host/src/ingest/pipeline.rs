@@ -3,7 +3,7 @@
 //! forwarder (also durable), then update the store's self-metrics.
 
 use crate::forward::Forwarder;
-use crate::storage::metrics::{AppendOutcome, MetricsDb, Sample};
+use crate::storage::metrics::{AppendOutcome, MetricsDb, Sample, SeriesHints};
 use crate::telemetry::SelfMetrics;
 use std::sync::Arc;
 
@@ -36,7 +36,17 @@ impl Pipeline {
     /// Appends `samples`. Blocking (it syncs to disk): call it off the async
     /// runtime.
     pub fn append(&self, samples: &[Sample]) -> std::io::Result<AppendOutcome> {
-        let outcome = self.db.append(samples)?;
+        self.append_hinted(samples, None)
+    }
+
+    /// [`Pipeline::append`] with the ids of series already found in the
+    /// store (see [`MetricsDb::append_hinted`]).
+    pub fn append_hinted(
+        &self,
+        samples: &[Sample],
+        hints: Option<&SeriesHints>,
+    ) -> std::io::Result<AppendOutcome> {
+        let outcome = self.db.append_hinted(samples, hints)?;
         if !self.forwarders.is_empty() && outcome.appended > 0 {
             let accepted: Vec<Sample> = if outcome.appended == samples.len() {
                 samples.to_vec()

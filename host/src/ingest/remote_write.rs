@@ -10,13 +10,13 @@
 //! `/api/v1/metadata`.
 
 use super::Pipeline;
-use super::prompb::WriteRequest;
+use super::prompb_view::WriteRequestView;
 use crate::storage::metrics::head::RejectReason;
 use crate::storage::metrics::metadata::MetricMetadata;
-use crate::storage::metrics::{Labels, LabelsRef, Sample};
+use crate::storage::metrics::{Labels, LabelsKey, Sample, SeriesHints};
 use crate::telemetry::SelfMetrics;
-use prost::Message;
 use std::fmt::Write;
+use std::ops::Range;
 
 /// Largest compressed body accepted.
 pub const MAX_COMPRESSED: usize = 32 << 20;
@@ -41,11 +41,17 @@ impl WriteResponse {
     }
 }
 
-/// Decodes a snappy-compressed `WriteRequest`.
-pub fn decode(body: &[u8]) -> Result<WriteRequest, WriteResponse> {
-    let raw = decompress_snappy(body)?;
-    WriteRequest::decode(raw.as_slice())
-        .map_err(|e| WriteResponse::error(400, format!("protobuf: {e}")))
+/// Decompresses, decodes and stores one remote-write body (blocking: call
+/// it off the async runtime).
+pub fn receive(pipeline: &Pipeline, telemetry: &SelfMetrics, body: &[u8]) -> WriteResponse {
+    let raw = match decompress_snappy(body) {
+        Ok(raw) => raw,
+        Err(response) => return response,
+    };
+    match WriteRequestView::decode(&raw) {
+        Ok(request) => store(pipeline, telemetry, &request),
+        Err(e) => WriteResponse::error(400, format!("protobuf: {e}")),
+    }
 }
 
 /// Snappy (block format) decompression within the size limits, as remote
@@ -75,7 +81,11 @@ pub fn decompress_snappy(body: &[u8]) -> Result<Vec<u8>, WriteResponse> {
 
 /// Stores `request` through `pipeline` (blocking: call it off the async
 /// runtime).
-pub fn store(pipeline: &Pipeline, telemetry: &SelfMetrics, request: WriteRequest) -> WriteResponse {
+pub fn store(
+    pipeline: &Pipeline,
+    telemetry: &SelfMetrics,
+    request: &WriteRequestView<'_>,
+) -> WriteResponse {
     let metadata = pipeline.db().metadata();
     for m in request
         .metadata
@@ -83,56 +93,65 @@ pub fn store(pipeline: &Pipeline, telemetry: &SelfMetrics, request: WriteRequest
         .filter(|m| !m.metric_family_name.is_empty())
     {
         metadata.record(
-            &m.metric_family_name,
-            MetricMetadata::from_remote_write(m.r#type, &m.help, &m.unit),
+            m.metric_family_name,
+            MetricMetadata::from_remote_write(m.r#type, m.help, m.unit),
         );
     }
-    // Series already in the store reuse its label set: no new set is
-    // built or validated for them.
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    let mut spans = Vec::with_capacity(request.timeseries.len());
-    let mut buf = Vec::new();
-    for ts in &request.timeseries {
-        let labels = ts
-            .labels
-            .iter()
-            .map(|l| (l.name.as_str(), l.value.as_str()));
-        spans.push(Labels::sorted_ref(labels, &mut buf).map(|()| {
-            pairs.extend_from_slice(&buf);
-            pairs.len() - buf.len()..pairs.len()
-        }));
-    }
-    let known = pipeline.db().find_labels(
+    // Series already in the store are found by their raw bytes and reuse
+    // its label set: nothing is validated or built for them.
+    let mut keys = Vec::new();
+    let mut pairs = Vec::new();
+    let spans: Vec<Option<Range<usize>>> = request
+        .series
+        .iter()
+        .map(|series| {
+            pairs.clear();
+            pairs.extend_from_slice(request.labels_of(series));
+            let start = keys.len();
+            LabelsKey::append_encoded(&mut pairs, &mut keys).then_some(start..keys.len())
+        })
+        .collect();
+    let (known, numbering) = pipeline.db().find_series(
         spans
             .iter()
-            .map(|span| span.clone().map(|r| LabelsRef(&pairs[r]))),
+            .map(|span| span.clone().map(|r| LabelsKey::new(&keys[r]))),
     );
-    let mut samples = Vec::with_capacity(request.timeseries.len());
+    let mut samples = Vec::with_capacity(request.samples.len());
+    let mut hints = SeriesHints {
+        numbering,
+        ids: Vec::with_capacity(request.samples.len()),
+    };
     let mut problems: Vec<String> = Vec::new();
     let mut invalid = 0u64;
     let mut histograms = 0u64;
-    for (ts, known) in request.timeseries.iter().zip(known) {
-        histograms += ts.histograms.len() as u64;
-        let labels = match known {
-            Some(labels) => Ok(labels),
-            None => Labels::new(
-                ts.labels
-                    .iter()
-                    .map(|l| (l.name.as_str(), l.value.as_str())),
-            ),
+    for (series, known) in request.series.iter().zip(known) {
+        histograms += series.histograms;
+        let (id, labels) = match known {
+            Some((id, labels)) => (Some(id), Ok(labels)),
+            None => (None, new_labels(request.labels_of(series))),
         };
         match labels {
-            Ok(labels) => samples.extend(ts.samples.iter().map(|s| Sample {
-                labels: labels.clone(),
-                t: s.timestamp,
-                v: s.value,
-            })),
+            Ok(labels) => {
+                let these = request.samples_of(series);
+                hints.ids.extend(std::iter::repeat_n(id, these.len()));
+                samples.extend(these.iter().map(|&(t, v)| Sample {
+                    labels: labels.clone(),
+                    t,
+                    v,
+                }))
+            }
             Err(e) => {
-                invalid += ts.samples.len() as u64;
-                let shown: Vec<String> = ts
-                    .labels
+                invalid += series.samples.len() as u64;
+                let shown: Vec<String> = request
+                    .labels_of(series)
                     .iter()
-                    .map(|l| format!("{}={:?}", l.name, l.value))
+                    .map(|(n, v)| {
+                        format!(
+                            "{}={:?}",
+                            String::from_utf8_lossy(n),
+                            String::from_utf8_lossy(v)
+                        )
+                    })
                     .collect();
                 problems.push(format!("series {{{}}}: {e}", shown.join(", ")));
             }
@@ -147,7 +166,7 @@ pub fn store(pipeline: &Pipeline, telemetry: &SelfMetrics, request: WriteRequest
             "{histograms} native histogram samples are not supported yet"
         ));
     }
-    let outcome = match pipeline.append(&samples) {
+    let outcome = match pipeline.append_hinted(&samples, Some(&hints)) {
         Ok(o) => o,
         Err(e) => {
             tracing::error!(error = %e, "remote write: cannot write to the metrics store");
@@ -169,6 +188,16 @@ pub fn store(pipeline: &Pipeline, telemetry: &SelfMetrics, request: WriteRequest
         ),
         &problems,
     )
+}
+
+/// Builds and validates a label set from a request's raw pairs.
+fn new_labels(pairs: &[(&[u8], &[u8])]) -> Result<Labels, String> {
+    let text = |b| std::str::from_utf8(b).map_err(|_| "label is not UTF-8".to_string());
+    let pairs = pairs
+        .iter()
+        .map(|&(n, v)| Ok((text(n)?, text(v)?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Labels::new(pairs).map_err(|e| e.to_string())
 }
 
 impl WriteResponse {
@@ -196,8 +225,9 @@ impl WriteResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::prompb::{Label, Sample as PbSample, TimeSeries};
+    use crate::ingest::prompb::{Label, Sample as PbSample, TimeSeries, WriteRequest};
     use crate::storage::metrics::{DbOptions, Matcher, MetricsDb};
+    use prost::Message;
     use std::sync::Arc;
 
     fn series(labels: &[(&str, &str)], samples: &[(i64, f64)]) -> TimeSeries {
@@ -244,8 +274,7 @@ mod tests {
             ],
             metadata: vec![],
         };
-        let decoded = decode(&encode(&req)).unwrap();
-        let resp = store(&pipeline, &telemetry, decoded);
+        let resp = receive(&pipeline, &telemetry, &encode(&req));
         assert_eq!(resp.status, 400);
         assert!(resp.body.contains("stored 2 samples"), "{}", resp.body);
         assert!(
@@ -269,7 +298,7 @@ mod tests {
             )],
             metadata: vec![],
         };
-        let resp = store(&pipeline, &telemetry, again);
+        let resp = receive(&pipeline, &telemetry, &encode(&again));
         assert_eq!(resp.status, 400);
         assert!(resp.body.contains("out of bounds"), "{}", resp.body);
         let ok = WriteRequest {
@@ -281,7 +310,7 @@ mod tests {
                 unit: String::new(),
             }],
         };
-        assert_eq!(store(&pipeline, &telemetry, ok).status, 204);
+        assert_eq!(receive(&pipeline, &telemetry, &encode(&ok)).status, 204);
         assert_eq!(
             db.metadata().list(None, None),
             vec![(
@@ -294,16 +323,37 @@ mod tests {
 
     #[test]
     fn malformed_payloads_are_refused_with_a_reason() {
-        let err = decode(b"definitely not snappy").unwrap_err();
+        let dir = tempfile::tempdir().unwrap();
+        let db = Arc::new(MetricsDb::open(dir.path(), DbOptions::default()).unwrap());
+        let telemetry = Arc::new(SelfMetrics::new());
+        let pipeline = Pipeline::new(Arc::clone(&db), vec![], Arc::clone(&telemetry));
+        let receive = |body: &[u8]| receive(&pipeline, &telemetry, body);
+        let err = receive(b"definitely not snappy");
         assert_eq!(err.status, 400);
         assert!(err.body.starts_with("snappy"), "{}", err.body);
         let not_proto = snap::raw::Encoder::new()
             .compress_vec(&[0xff, 0xff, 0xff, 0x0f])
             .unwrap();
-        let err = decode(&not_proto).unwrap_err();
+        let err = receive(&not_proto);
         assert_eq!(err.status, 400);
         assert!(err.body.starts_with("protobuf"), "{}", err.body);
         let huge = vec![0u8; MAX_COMPRESSED + 1];
-        assert_eq!(decode(&huge).unwrap_err().status, 413);
+        assert_eq!(receive(&huge).status, 413);
+        // A label that is not UTF-8 fails its series, not the request.
+        let bad = series(&[("__name__", "up"), ("job", "PLACEHOLDER")], &[(1, 1.0)]);
+        let good = series(&[("__name__", "up"), ("job", "fine")], &[(1, 1.0)]);
+        let mut raw = WriteRequest {
+            timeseries: vec![bad, good],
+            metadata: vec![],
+        }
+        .encode_to_vec();
+        let at = raw.windows(11).position(|w| w == b"PLACEHOLDER").unwrap();
+        raw[at] = 0xFF;
+        let body = snap::raw::Encoder::new().compress_vec(&raw).unwrap();
+        let resp = receive(&body);
+        assert_eq!(resp.status, 400);
+        assert!(resp.body.contains("stored 1 samples"), "{}", resp.body);
+        assert!(resp.body.contains("not UTF-8"), "{}", resp.body);
+        assert_eq!(db.select(&[Matcher::equal("job", "fine")], 0, 10).len(), 1);
     }
 }

@@ -25,6 +25,7 @@ pub fn parse_grant(text: &str) -> Option<NetworkGrant> {
 }
 
 use crate::runtime::{PluginKind, StockPlugin};
+pub use crate::storage::metrics::WalSync;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -86,6 +87,8 @@ pub struct StorageConfig {
     pub retention_size: Option<u64>,
     /// Out-of-order samples within this window are accepted.
     pub out_of_order_window: Duration,
+    /// When acknowledged samples reach the disk.
+    pub wal_sync: crate::storage::metrics::WalSync,
 }
 
 /// Where a plugin's code comes from.

@@ -23,6 +23,7 @@ pub struct RawManifest {
     /// retention = "15d"
     /// retention_size = "10GiB"
     /// out_of_order_window = "10m"
+    /// wal_sync = "append"
     /// ```
     #[serde(default)]
     pub storage: RawStorage,
@@ -226,6 +227,10 @@ pub struct RawStorage {
     /// How far behind a series' newest sample an append may be; default
     /// `0s` (Prometheus' default: out-of-order samples are rejected).
     pub out_of_order_window: Option<Spanned<String>>,
+    /// When acknowledged samples are fsynced: `"append"` (default, before
+    /// each append is acknowledged) or a duration such as `"1s"` (in the
+    /// background at that interval, as Prometheus' WAL).
+    pub wal_sync: Option<Spanned<String>>,
 }
 
 /// `[query]`: PromQL limits and defaults (Prometheus' `--query.*` flags).

@@ -7,7 +7,7 @@ use super::raw::{RawCapabilities, RawManifest, RawPlugin};
 use super::units::{parse_bytes, parse_duration};
 use super::{
     Capabilities, Manifest, ManifestError, ManifestErrors, NetworkGrant, PluginSource, PluginSpec,
-    ServerConfig, StorageConfig,
+    ServerConfig, StorageConfig, WalSync,
 };
 use crate::runtime::{PluginKind, StockPlugin};
 use std::collections::HashMap;
@@ -140,6 +140,23 @@ pub(super) fn validate(
                 Duration::ZERO
             }),
             None => Duration::ZERO,
+        },
+        wal_sync: match &raw.storage.wal_sync {
+            Some(w) if w.get_ref() == "append" => WalSync::Append,
+            Some(w) => match parse_duration(w.get_ref()) {
+                Ok(every) if !every.is_zero() => WalSync::Interval(every),
+                _ => {
+                    c.error(
+                        w,
+                        format!(
+                            "wal_sync: expected \"append\" or a duration such as \"1s\", got {:?}",
+                            w.get_ref()
+                        ),
+                    );
+                    WalSync::Append
+                }
+            },
+            None => WalSync::Append,
         },
     };
 

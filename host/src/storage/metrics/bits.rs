@@ -9,29 +9,67 @@ pub struct BitWriter {
 }
 
 impl BitWriter {
-    /// Writes the low `count` bits of `value`.
+    /// Writes the low `count` bits of `value`: the rest of the partial last
+    /// byte, then whole bytes, then the start of a new partial byte.
     pub fn write(&mut self, value: u64, count: u8) {
         debug_assert!(count <= 64);
+        if count == 0 {
+            return;
+        }
+        let value = if count == 64 {
+            value
+        } else {
+            value & ((1u64 << count) - 1)
+        };
         let mut remaining = count;
-        while remaining > 0 {
-            if self.used == 0 {
-                self.bytes.push(0);
-                self.used = 0;
-            }
+        if self.used != 0 {
             let free = 8 - self.used;
             let take = free.min(remaining);
-            let shift = remaining - take;
-            let chunk = ((value >> shift) & ((1u64 << take) - 1)) as u8;
-            let last = self.bytes.last_mut().expect("a byte was pushed");
+            let chunk = ((value >> (remaining - take)) as u8) & (0xFFu8 >> (8 - take));
+            let last = self.bytes.last_mut().expect("a partial byte exists");
             *last |= chunk << (free - take);
             self.used = (self.used + take) % 8;
             remaining -= take;
         }
+        while remaining >= 8 {
+            remaining -= 8;
+            self.bytes.push((value >> remaining) as u8);
+        }
+        if remaining > 0 {
+            self.bytes.push((value << (8 - remaining)) as u8);
+            self.used = remaining;
+        }
     }
 
     /// Writes one bit.
+    #[inline]
     pub fn bit(&mut self, b: bool) {
-        self.write(u64::from(b), 1);
+        if self.used == 0 {
+            self.bytes.push(u8::from(b) << 7);
+            self.used = 1;
+        } else {
+            let last = self.bytes.last_mut().expect("a partial byte exists");
+            *last |= u8::from(b) << (7 - self.used);
+            self.used = (self.used + 1) % 8;
+        }
+    }
+
+    /// An empty writer with room for `bytes` bytes.
+    pub fn with_capacity(bytes: usize) -> BitWriter {
+        BitWriter {
+            bytes: Vec::with_capacity(bytes),
+            used: 0,
+        }
+    }
+
+    /// Releases spare capacity when it is more than an eighth of the
+    /// length. A copy, not `shrink_to_fit`: allocators keep a block in
+    /// place when it shrinks by less than half.
+    pub fn compact(&mut self) {
+        let len = self.bytes.len();
+        if self.bytes.capacity() > len + len / 8 {
+            self.bytes = self.bytes.as_slice().to_vec();
+        }
     }
 
     /// The encoded bytes (the last may be partial).
@@ -159,6 +197,40 @@ impl<'a> BitReader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_the_same_bits_as_one_bit_at_a_time() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut w = BitWriter::default();
+        let mut reference: Vec<bool> = Vec::new();
+        for _ in 0..5000 {
+            let count = (next() % 65) as u8;
+            let value = next();
+            if count == 1 && value % 2 == 0 {
+                w.bit(value & 4 != 0);
+                reference.push(value & 4 != 0);
+                continue;
+            }
+            w.write(value, count);
+            reference.extend((0..count).rev().map(|i| value >> i & 1 == 1));
+        }
+        assert_eq!(w.bit_len(), reference.len());
+        for (i, want) in reference.iter().enumerate() {
+            let got = w.bytes()[i / 8] >> (7 - i % 8) & 1 == 1;
+            assert_eq!(got, *want, "bit {i}");
+        }
+        // Unused bits of the last byte are zero.
+        let tail = reference.len() % 8;
+        if tail != 0 {
+            assert_eq!(w.bytes().last().unwrap() & (0xFF >> tail), 0);
+        }
+    }
 
     #[test]
     fn round_trips_mixed_widths() {

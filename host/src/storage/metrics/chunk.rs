@@ -100,6 +100,22 @@ impl XorChunk {
         self.bits.bytes().len()
     }
 
+    /// An empty chunk with room for `bytes` encoded bytes.
+    pub fn with_capacity(bytes: usize) -> XorChunk {
+        XorChunk {
+            bits: BitWriter::with_capacity(bytes),
+            ..XorChunk::default()
+        }
+    }
+
+    /// Ends appends to this chunk: gives back its spare capacity, and
+    /// returns the capacity a full chunk like it would need, for the next.
+    pub fn close(&mut self) -> usize {
+        self.bits.compact();
+        let per_sample = self.byte_len() as f64 / f64::from(self.count.max(1));
+        (per_sample * f64::from(SAMPLES_PER_CHUNK) * 1.1) as usize + 8
+    }
+
     /// Whether the chunk should be closed before the next append.
     pub fn is_full(&self) -> bool {
         self.count >= SAMPLES_PER_CHUNK

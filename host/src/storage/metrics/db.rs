@@ -8,10 +8,10 @@
 use super::block::{self, Block};
 use super::chunk::XorChunk;
 use super::head::{Head, RejectReason, SeriesId};
-use super::labels::{Labels, LabelsRef};
+use super::labels::{Labels, LabelsKey};
 use super::matcher::Matcher;
 use super::metadata::MetadataStore;
-use super::wal::{Wal, WalRecord};
+use super::wal::{Wal, WalRecord, WalSync};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -58,6 +58,8 @@ pub struct DbOptions {
     pub retention_ms: Option<i64>,
     /// Oldest blocks are deleted while blocks + WAL exceed this many bytes.
     pub retention_bytes: Option<u64>,
+    /// When acknowledged appends are fsynced.
+    pub wal_sync: WalSync,
 }
 
 impl Default for DbOptions {
@@ -67,6 +69,7 @@ impl Default for DbOptions {
             block_range_ms: DEFAULT_BLOCK_RANGE_MS,
             retention_ms: None,
             retention_bytes: None,
+            wal_sync: WalSync::Append,
         }
     }
 }
@@ -99,6 +102,16 @@ pub struct AppendOutcome {
     pub accepted: Vec<usize>,
 }
 
+/// Ids of series that already exist, one per sample (`None`: look it up),
+/// under the head's numbering `numbering` (from [`MetricsDb::find_series`]).
+#[derive(Debug, Clone, Default)]
+pub struct SeriesHints {
+    /// The numbering the ids belong to.
+    pub numbering: u64,
+    /// One per sample.
+    pub ids: Vec<Option<SeriesId>>,
+}
+
 /// The store.
 pub struct MetricsDb {
     head: RwLock<Head>,
@@ -118,7 +131,7 @@ impl MetricsDb {
     pub fn open(dir: &Path, options: DbOptions) -> std::io::Result<MetricsDb> {
         let mut head = Head::new(options.block_range_ms);
         let mut replayed = 0usize;
-        let wal = Wal::open(&dir.join("wal"), |record| match record {
+        let wal = Wal::open(&dir.join("wal"), options.wal_sync, |record| match record {
             WalRecord::Series(id, labels) => head.insert(id, labels),
             WalRecord::Chunk(id, chunk) => {
                 replayed += chunk.len();
@@ -171,12 +184,32 @@ impl MetricsDb {
     /// behind each other's syncs. As in Prometheus, a query may see a sample
     /// a moment before its append returns.
     pub fn append(&self, samples: &[Sample]) -> std::io::Result<AppendOutcome> {
+        self.append_hinted(samples, None)
+    }
+
+    /// [`MetricsDb::append`] with the ids of series [`MetricsDb::find_series`]
+    /// found, one per sample, so they are not looked up again. Hints from
+    /// before the head renumbered its series are ignored.
+    pub fn append_hinted(
+        &self,
+        samples: &[Sample],
+        hints: Option<&SeriesHints>,
+    ) -> std::io::Result<AppendOutcome> {
         let mut outcome = AppendOutcome::default();
         let mut wal = self.wal.lock().unwrap_or_else(|p| p.into_inner());
         let mut head = self.head.write().unwrap_or_else(|p| p.into_inner());
+        let hints = hints
+            .filter(|h| h.numbering == head.numbering() && h.ids.len() == samples.len())
+            .map(|h| &h.ids);
         let mut logged: Vec<(SeriesId, i64, f64)> = Vec::with_capacity(samples.len());
         for (i, s) in samples.iter().enumerate() {
-            let (id, created) = head.get_or_create(&s.labels);
+            let (id, created) = match hints.and_then(|ids| ids[i]) {
+                Some(id) => {
+                    debug_assert_eq!(head.labels_of(id), Some(&s.labels));
+                    (id, false)
+                }
+                None => head.get_or_create(&s.labels),
+            };
             if created {
                 wal.log_series(id, &s.labels);
                 outcome.series_added += 1;
@@ -476,18 +509,22 @@ impl MetricsDb {
         (blocks.len(), blocks.iter().map(|b| b.size()).sum())
     }
 
-    /// For each of `sets`, the stored label set equal to it if its series
+    /// For each of `sets`, the id and stored label set of its series if it
     /// is in the head (one lock for all): a writer that sends the same
     /// series every time reuses the stored set instead of building and
-    /// validating a new one.
-    pub fn find_labels<'a>(
+    /// validating a new one, and passes the ids on to
+    /// [`MetricsDb::append_hinted`]. Also returns the numbering the ids
+    /// belong to.
+    pub fn find_series<'a>(
         &self,
-        sets: impl IntoIterator<Item = Option<LabelsRef<'a>>>,
-    ) -> Vec<Option<Labels>> {
+        sets: impl IntoIterator<Item = Option<LabelsKey<'a>>>,
+    ) -> (Vec<Option<(SeriesId, Labels)>>, u64) {
         let head = self.head.read().unwrap_or_else(|p| p.into_inner());
-        sets.into_iter()
-            .map(|set| set.and_then(|set| head.find(set).cloned()))
-            .collect()
+        let found = sets
+            .into_iter()
+            .map(|set| set.and_then(|set| head.find(set).map(|(id, l)| (id, l.clone()))))
+            .collect();
+        (found, head.numbering())
     }
 
     /// Series in the head.
@@ -530,6 +567,49 @@ mod tests {
             block_range_ms: range,
             ..DbOptions::default()
         }
+    }
+
+    #[test]
+    fn series_found_once_are_appended_by_id_until_the_head_renumbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = MetricsDb::open(dir.path(), DbOptions::default()).unwrap();
+        db.append(&[sample("a", 1000, 1.0), sample("b", 1000, 2.0)])
+            .unwrap();
+        let key = |job: &str| {
+            let mut pairs: Vec<(&[u8], &[u8])> =
+                vec![(b"__name__", b"up"), (b"job", job.as_bytes())];
+            let mut buf = Vec::new();
+            assert!(LabelsKey::append_encoded(&mut pairs, &mut buf));
+            buf
+        };
+        let (a, b, missing) = (key("a"), key("b"), key("c"));
+        let (found, numbering) = db.find_series([
+            Some(LabelsKey::new(&a)),
+            Some(LabelsKey::new(&b)),
+            Some(LabelsKey::new(&missing)),
+            None,
+        ]);
+        let (id_a, labels_a) = found[0].clone().unwrap();
+        let (id_b, _) = found[1].clone().unwrap();
+        assert_eq!(labels_a, sample("a", 0, 0.0).labels);
+        assert_ne!(id_a, id_b);
+        assert!(found[2].is_none() && found[3].is_none());
+        let hinted = |t: i64, numbering: u64, id: SeriesId| {
+            let hints = SeriesHints {
+                numbering,
+                ids: vec![Some(id)],
+            };
+            db.append_hinted(&[sample("a", t, t as f64)], Some(&hints))
+                .unwrap()
+        };
+        assert_eq!(hinted(2000, numbering, id_a).appended, 1);
+        // A hint from another numbering is ignored: the sample still goes to
+        // its own series, not to whatever has that id now.
+        assert_eq!(hinted(3000, numbering + 1, id_b).appended, 1);
+        let a_samples = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX);
+        let b_samples = db.select(&[Matcher::equal("job", "b")], 0, i64::MAX);
+        assert_eq!(a_samples[0].1.len(), 3);
+        assert_eq!(b_samples[0].1, vec![(1000, 2.0)]);
     }
 
     #[test]

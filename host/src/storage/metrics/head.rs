@@ -3,7 +3,7 @@
 //! out-of-order samples inside the configured window.
 
 use super::chunk::XorChunk;
-use super::labels::{Labels, LabelsRef, METRIC_NAME};
+use super::labels::{Labels, LabelsKey, METRIC_NAME};
 use super::matcher::Matcher;
 use std::collections::BTreeMap;
 
@@ -144,7 +144,10 @@ impl Series {
                     || (!open.is_empty()
                         && open.min_time().div_euclid(range) != t.div_euclid(range))
                 {
-                    self.chunks.push(XorChunk::default());
+                    // Sized like the chunk before: one allocation, not a
+                    // series of doublings that leave half of it unused.
+                    let next = open.close();
+                    self.chunks.push(XorChunk::with_capacity(next));
                 }
                 self.chunks.last_mut().expect("just pushed").append(t, v);
                 Ok(true)
@@ -253,11 +256,14 @@ pub struct Head {
     /// Block range (ms): chunks are cut at multiples of it.
     range: i64,
     series: Vec<Series>,
-    /// Keyed by the label set, searchable with a borrowed [`LabelsRef`]
+    /// Keyed by the label set, searchable with a borrowed [`LabelsKey`]
     /// (foldhash: several times faster than SipHash on label sets, and
     /// randomly seeded).
     by_labels: hashbrown::HashMap<Labels, SeriesId>,
     postings: BTreeMap<(Box<str>, Box<str>), Vec<SeriesId>>,
+    /// Bumped whenever series ids change (garbage collection renumbers):
+    /// an id found under one numbering is valid while it lasts.
+    numbering: u64,
 }
 
 impl Default for Head {
@@ -274,6 +280,7 @@ impl Head {
             series: Vec::new(),
             by_labels: hashbrown::HashMap::new(),
             postings: BTreeMap::new(),
+            numbering: 0,
         }
     }
 
@@ -378,6 +385,7 @@ impl Head {
             return 0;
         }
         let before = self.series_count();
+        self.numbering += 1;
         let old = std::mem::take(&mut self.series);
         self.by_labels.clear();
         self.postings.clear();
@@ -441,11 +449,22 @@ impl Head {
         }
     }
 
-    /// The stored label set equal to `pairs`, if the series exists.
-    pub fn find(&self, pairs: LabelsRef<'_>) -> Option<&Labels> {
+    /// The current numbering of series ids (see [`Head::find`]).
+    pub fn numbering(&self) -> u64 {
+        self.numbering
+    }
+
+    /// Series `id`'s labels, if `id` is a live series.
+    pub fn labels_of(&self, id: SeriesId) -> Option<&Labels> {
+        self.series.get(id as usize).map(|s| &s.labels)
+    }
+
+    /// The series whose label set is `key`, and that set, if it exists.
+    /// The id stays valid while [`Head::numbering`] is unchanged.
+    pub fn find(&self, key: LabelsKey<'_>) -> Option<(SeriesId, &Labels)> {
         self.by_labels
-            .get_key_value(&pairs)
-            .map(|(labels, _)| labels)
+            .get_key_value(&key)
+            .map(|(labels, id)| (*id, labels))
     }
 
     /// The id of `labels`, creating the series if new. Returns (id, created).
@@ -596,9 +615,15 @@ mod tests {
         let stored = Labels::new([("__name__", "up"), ("job", "a"), ("zone", "eu")]).unwrap();
         head.get_or_create(&stored);
         let mut buf = Vec::new();
-        let find = |head: &Head, pairs: &[(&'static str, &'static str)], buf: &mut Vec<_>| {
-            Labels::sorted_ref(pairs.iter().copied(), buf)
-                .and_then(|()| head.find(LabelsRef(buf)).cloned())
+        let find = |head: &Head, pairs: &[(&'static str, &'static str)], buf: &mut Vec<u8>| {
+            let mut pairs: Vec<(&[u8], &[u8])> = pairs
+                .iter()
+                .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+                .collect();
+            buf.clear();
+            LabelsKey::append_encoded(&mut pairs, buf)
+                .then(|| head.find(LabelsKey::new(buf)).map(|(_, l)| l.clone()))
+                .flatten()
         };
         let unsorted = [("zone", "eu"), ("__name__", "up"), ("job", "a"), ("x", "")];
         assert_eq!(find(&head, &unsorted, &mut buf), Some(stored.clone()));
@@ -621,7 +646,15 @@ mod tests {
             ("job", "a"),
             ("zone", "eu"),
         ];
-        assert_eq!(Labels::sorted_ref(dup.iter().copied(), &mut buf), None);
+        assert_eq!(find(&head, &dup, &mut buf), None);
+        let mut dup: Vec<(&[u8], &[u8])> = dup
+            .iter()
+            .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+            .collect();
+        buf.clear();
+        buf.push(7);
+        assert!(!LabelsKey::append_encoded(&mut dup, &mut buf));
+        assert_eq!(buf, [7], "a refused set leaves the buffer as it was");
     }
 
     #[test]
@@ -683,6 +716,15 @@ mod tests {
         let cut = head.cut_before(20_000);
         assert_eq!(cut[0].1.iter().map(XorChunk::len).sum::<usize>(), 7);
         assert!(head.series(id).unwrap().samples(0, i64::MAX).is_empty());
+        // The emptied series is collected; the survivor is renumbered and
+        // ids found before no longer apply.
+        let (kept, _) = head.get_or_create(&labels("y", "j"));
+        head.append(kept, 30_000, 1.0, 0).unwrap();
+        assert_eq!(kept, 1);
+        let numbering = head.numbering();
+        assert_eq!(head.gc(), 1);
+        assert_ne!(head.numbering(), numbering);
+        assert_eq!(head.labels_of(0), Some(&labels("y", "j")));
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub mod scrape;
 pub mod tombstones;
 pub mod wal;
 
-pub use db::{AppendOutcome, DbOptions, MetricsDb, STALE_NAN, Sample, SnapshotReport, is_stale};
-pub use labels::{Labels, LabelsBuilder, LabelsRef};
+pub use db::{
+    AppendOutcome, DbOptions, MetricsDb, STALE_NAN, Sample, SeriesHints, SnapshotReport, is_stale,
+};
+pub use labels::{Labels, LabelsBuilder, LabelsKey};
 pub use matcher::Matcher;
+pub use wal::WalSync;

@@ -23,7 +23,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Duration;
 
 const SERIES: u8 = 1;
 const SAMPLES: u8 = 2;
@@ -61,11 +62,26 @@ pub struct Wal {
     sync: Arc<GroupSync>,
 }
 
+/// When the metrics WAL is fsynced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WalSync {
+    /// Before an append is acknowledged (one fsync shared by the appends
+    /// written meanwhile): acknowledged samples survive a power loss.
+    #[default]
+    Append,
+    /// In the background at this interval. Appends are still written to
+    /// the OS before they are acknowledged, so they survive `kill -9` and
+    /// any crash of Watchpost (Prometheus' and VictoriaMetrics' guarantee);
+    /// a power loss can lose the last interval.
+    Interval(Duration),
+}
+
 /// Group commit: appends write their records under the log's lock, then
 /// wait here, outside it, until an fsync covers them; one fsync serves
 /// every append written before it started.
 pub struct GroupSync {
     file: File,
+    mode: WalSync,
     /// Bytes ever written to the log (never reset, unlike the file).
     written: AtomicU64,
     /// (bytes known durable, an fsync is running).
@@ -76,7 +92,17 @@ pub struct GroupSync {
 impl GroupSync {
     /// Returns once every byte up to `target` (a [`Wal::write`] result) is
     /// on disk, syncing if no running sync covers it.
+    /// With [`WalSync::Interval`] the bytes are with the OS already and
+    /// this returns at once; the background sync covers them.
     pub fn wait_durable(&self, target: u64) -> std::io::Result<()> {
+        match self.mode {
+            WalSync::Append => self.sync_to(target),
+            WalSync::Interval(_) => Ok(()),
+        }
+    }
+
+    /// Syncs until every byte up to `target` is on disk.
+    fn sync_to(&self, target: u64) -> std::io::Result<()> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if state.0 >= target {
@@ -258,10 +284,31 @@ fn replay_checkpoint(
 /// The LZ4 frame format's magic number.
 const LZ4_MAGIC: u32 = 0x184D_2204;
 
+/// Syncs `sync`'s log every `every` while the log is open.
+fn spawn_background_sync(sync: Weak<GroupSync>, every: Duration) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("wal-sync".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                let Some(sync) = sync.upgrade() else { return };
+                let written = sync.written.load(Ordering::Acquire);
+                if let Err(e) = sync.sync_to(written) {
+                    tracing::error!(error = %e, "metrics WAL: background fsync failed");
+                }
+            }
+        })
+        .map(drop)
+}
+
 impl Wal {
     /// Opens (creating) the log in `dir` and replays the checkpoint and the
     /// live log through `each`.
-    pub fn open(dir: &Path, mut each: impl FnMut(WalRecord)) -> std::io::Result<Wal> {
+    pub fn open(
+        dir: &Path,
+        mode: WalSync,
+        mut each: impl FnMut(WalRecord),
+    ) -> std::io::Result<Wal> {
         std::fs::create_dir_all(dir)?;
         let checkpoint = dir.join("checkpoint");
         let mut checkpoint_size = 0;
@@ -284,10 +331,14 @@ impl Wal {
         file.seek(SeekFrom::End(0))?;
         let sync = Arc::new(GroupSync {
             file: file.try_clone()?,
+            mode,
             written: AtomicU64::new(0),
             state: Mutex::new((0, false)),
             done: Condvar::new(),
         });
+        if let WalSync::Interval(every) = mode {
+            spawn_background_sync(Arc::downgrade(&sync), every)?;
+        }
         Ok(Wal {
             dir: dir.to_path_buf(),
             path,
@@ -412,7 +463,7 @@ mod tests {
 
     fn replay(dir: &Path) -> Vec<WalRecord> {
         let mut out = Vec::new();
-        Wal::open(dir, |r| out.push(r)).unwrap();
+        Wal::open(dir, WalSync::Append, |r| out.push(r)).unwrap();
         out
     }
 
@@ -437,7 +488,7 @@ mod tests {
         // A compressed checkpoint cut short: what decodes is replayed, the
         // store still opens.
         let mut head = Head::new(1_000_000);
-        let mut wal = Wal::open(dir.path(), |_| {}).unwrap();
+        let mut wal = Wal::open(dir.path(), WalSync::Append, |_| {}).unwrap();
         for job in ["a", "b", "c", "d"] {
             let (id, _) = head.get_or_create(&labels(job));
             for t in 0..300 {
@@ -461,9 +512,42 @@ mod tests {
     }
 
     #[test]
+    fn background_sync_acknowledges_at_once_and_syncs_soon_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let every = Duration::from_millis(20);
+        let mut wal = Wal::open(dir.path(), WalSync::Interval(every), |_| {}).unwrap();
+        let durable = |wal: &Wal| wal.sync.state.lock().unwrap().0;
+        wal.log_series(0, &labels("a"));
+        wal.log_samples(&[(0, 1000, 1.0)]);
+        let started = std::time::Instant::now();
+        wal.commit().unwrap();
+        let written = wal.sync.written.load(Ordering::Acquire);
+        assert!(written > 0);
+        let mut synced = durable(&wal);
+        while synced < written && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(every);
+            synced = durable(&wal);
+        }
+        assert_eq!(synced, written, "the background thread synced the log");
+        drop(wal);
+        assert_eq!(replay(dir.path()).len(), 2);
+        // With the next sync far away, a commit returns unsynced.
+        let dir = tempfile::tempdir().unwrap();
+        let mut wal = Wal::open(
+            dir.path(),
+            WalSync::Interval(Duration::from_secs(600)),
+            |_| {},
+        )
+        .unwrap();
+        wal.log_series(0, &labels("a"));
+        wal.commit().unwrap();
+        assert_eq!(durable(&wal), 0);
+    }
+
+    #[test]
     fn replays_what_was_committed() {
         let dir = tempfile::tempdir().unwrap();
-        let mut wal = Wal::open(dir.path(), |_| panic!("empty")).unwrap();
+        let mut wal = Wal::open(dir.path(), WalSync::Append, |_| panic!("empty")).unwrap();
         wal.log_series(0, &labels("a"));
         wal.log_samples(&[(0, 1000, 1.0), (0, 2000, f64::NAN)]);
         wal.commit().unwrap();
@@ -486,7 +570,7 @@ mod tests {
     fn a_checkpoint_replaces_the_log_with_the_head() {
         let dir = tempfile::tempdir().unwrap();
         let mut head = Head::new(1_000_000);
-        let mut wal = Wal::open(dir.path(), |_| {}).unwrap();
+        let mut wal = Wal::open(dir.path(), WalSync::Append, |_| {}).unwrap();
         let (id, _) = head.get_or_create(&labels("a"));
         wal.log_series(id, &labels("a"));
         for t in 0..200 {
@@ -505,7 +589,7 @@ mod tests {
         wal.commit().unwrap();
         drop(wal);
         let mut replayed = Head::new(1_000_000);
-        Wal::open(dir.path(), |r| match r {
+        Wal::open(dir.path(), WalSync::Append, |r| match r {
             WalRecord::Series(id, l) => replayed.insert(id, l),
             WalRecord::Chunk(id, c) => replayed.restore_chunk(id, c),
             WalRecord::Run(id, s) => {
@@ -532,7 +616,7 @@ mod tests {
     #[test]
     fn a_corrupt_tail_is_truncated_and_appending_continues() {
         let dir = tempfile::tempdir().unwrap();
-        let mut wal = Wal::open(dir.path(), |_| {}).unwrap();
+        let mut wal = Wal::open(dir.path(), WalSync::Append, |_| {}).unwrap();
         wal.log_series(0, &labels("a"));
         wal.log_samples(&[(0, 1000, 1.0)]);
         wal.commit().unwrap();
@@ -547,7 +631,7 @@ mod tests {
         assert_eq!(std::fs::metadata(&path).unwrap().len(), good);
 
         // Flipped bits inside a committed record stop replay at that record.
-        let mut wal = Wal::open(dir.path(), |_| {}).unwrap();
+        let mut wal = Wal::open(dir.path(), WalSync::Append, |_| {}).unwrap();
         wal.log_samples(&[(0, 2000, 2.0)]);
         wal.commit().unwrap();
         drop(wal);
@@ -556,7 +640,7 @@ mod tests {
         bytes[last] ^= 0xff;
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(replay(dir.path()).len(), 2);
-        let mut wal = Wal::open(dir.path(), |_| {}).unwrap();
+        let mut wal = Wal::open(dir.path(), WalSync::Append, |_| {}).unwrap();
         wal.log_samples(&[(0, 5000, 5.0)]);
         wal.commit().unwrap();
         drop(wal);
