@@ -60,6 +60,10 @@ pub struct DbOptions {
     pub retention_bytes: Option<u64>,
     /// When acknowledged appends are fsynced.
     pub wal_sync: WalSync,
+    /// The live WAL is checkpointed, even with no block to cut, once it is
+    /// larger than this and than the last checkpoint: a head that holds
+    /// hours of samples is kept on disk compressed, not as log records.
+    pub wal_checkpoint_bytes: u64,
 }
 
 impl Default for DbOptions {
@@ -70,6 +74,7 @@ impl Default for DbOptions {
             retention_ms: None,
             retention_bytes: None,
             wal_sync: WalSync::Append,
+            wal_checkpoint_bytes: 64 << 20,
         }
     }
 }
@@ -85,6 +90,9 @@ pub struct MaintainReport {
     pub blocks_deleted: usize,
     /// Head series dropped because they no longer hold data.
     pub series_removed: usize,
+    /// WAL checkpoints written because the log grew, not because the head
+    /// was cut.
+    pub wal_checkpoints: usize,
 }
 
 /// What one append did.
@@ -362,6 +370,15 @@ impl MetricsDb {
                 wal.checkpoint(&head)?;
             }
         }
+        if report.blocks_cut == 0 {
+            let mut wal = self.wal.lock().unwrap_or_else(|p| p.into_inner());
+            if wal.outgrown(self.options.wal_checkpoint_bytes) {
+                let head = self.head.read().unwrap_or_else(|p| p.into_inner());
+                wal.checkpoint(&head)?;
+                report.wal_checkpoints += 1;
+                tracing::info!(bytes = wal.size(), "checkpointed the WAL");
+            }
+        }
 
         while let Some(group) = self.compaction_group() {
             let level = group[0].meta().level + 1;
@@ -610,6 +627,43 @@ mod tests {
         let b_samples = db.select(&[Matcher::equal("job", "b")], 0, i64::MAX);
         assert_eq!(a_samples[0].1.len(), 3);
         assert_eq!(b_samples[0].1, vec![(1000, 2.0)]);
+    }
+
+    #[test]
+    fn a_grown_log_is_checkpointed_without_a_cut_and_replays_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = DbOptions {
+            wal_checkpoint_bytes: 4096,
+            ..DbOptions::default()
+        };
+        let db = MetricsDb::open(dir.path(), options).unwrap();
+        for t in 0..600 {
+            db.append(&[
+                sample("a", t * 1000, t as f64 * 0.5),
+                sample("b", t * 1000, 1.0),
+            ])
+            .unwrap();
+        }
+        let before = db.wal_size();
+        let report = db.maintain(600_000).unwrap();
+        assert_eq!((report.blocks_cut, report.wal_checkpoints), (0, 1));
+        assert!(
+            db.wal_size() < before / 2,
+            "{} -> {}",
+            before,
+            db.wal_size()
+        );
+        // Not again until the log outgrows the checkpoint.
+        assert_eq!(db.maintain(600_000).unwrap().wal_checkpoints, 0);
+        db.append(&[sample("a", 600_000, 7.0)]).unwrap();
+        let expected = db.select(&[Matcher::equal("job", "a")], 0, i64::MAX);
+        drop(db);
+        let db = MetricsDb::open(dir.path(), options).unwrap();
+        assert_eq!(
+            db.select(&[Matcher::equal("job", "a")], 0, i64::MAX),
+            expected
+        );
+        assert_eq!(expected[0].1.len(), 601);
     }
 
     #[test]

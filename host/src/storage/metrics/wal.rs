@@ -26,12 +26,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 
+mod samples;
+
 const SERIES: u8 = 1;
-const SAMPLES: u8 = 2;
+/// Samples, 24 bytes each (earlier builds; still replayed).
+const SAMPLES_V1: u8 = 2;
 const CHUNK: u8 = 3;
 const DELETE: u8 = 4;
 /// A series' head samples as one stored chunk (checkpoints).
 const RUN: u8 = 5;
+/// Samples in columns (`wal/samples.rs`).
+const SAMPLES: u8 = 6;
 /// Largest record accepted on replay; anything larger is corruption.
 const MAX_RECORD: u32 = 256 << 20;
 
@@ -146,14 +151,8 @@ fn decode(kind: u8, payload: &[u8]) -> Option<WalRecord> {
             }
             Some(WalRecord::Series(id, Labels::new(pairs).ok()?))
         }
-        SAMPLES => {
-            let n = c.u32()? as usize;
-            let mut samples = Vec::with_capacity(n.min(1 << 16));
-            for _ in 0..n {
-                samples.push((c.u64()?, c.u64()? as i64, f64::from_bits(c.u64()?)));
-            }
-            Some(WalRecord::Samples(samples))
-        }
+        SAMPLES_V1 => samples::decode_v1(payload).map(WalRecord::Samples),
+        SAMPLES => samples::decode(payload).map(WalRecord::Samples),
         CHUNK => {
             let id = c.u64()?;
             Some(WalRecord::Chunk(id, XorChunk::from_bytes(c.rest())?))
@@ -190,17 +189,6 @@ fn series_payload(id: SeriesId, labels: &Labels) -> Vec<u8> {
     for (n, v) in labels.iter() {
         put_str(&mut p, n);
         put_str(&mut p, v);
-    }
-    p
-}
-
-fn samples_payload(samples: &[(SeriesId, i64, f64)]) -> Vec<u8> {
-    let mut p = Vec::with_capacity(4 + samples.len() * 24);
-    p.extend_from_slice(&(samples.len() as u32).to_le_bytes());
-    for (id, t, v) in samples {
-        p.extend_from_slice(&id.to_le_bytes());
-        p.extend_from_slice(&t.to_le_bytes());
-        p.extend_from_slice(&v.to_bits().to_le_bytes());
     }
     p
 }
@@ -372,7 +360,7 @@ impl Wal {
             if !ooo.is_empty() {
                 let samples: Vec<(SeriesId, i64, f64)> =
                     ooo.iter().map(|(t, v)| (id, *t, *v)).collect();
-                encode_record(&mut out, SAMPLES, &samples_payload(&samples));
+                encode_record(&mut out, SAMPLES, &samples::encode(&samples));
             }
             frame.write_all(&out)?;
         }
@@ -404,7 +392,7 @@ impl Wal {
     /// Buffers a samples record.
     pub fn log_samples(&mut self, samples: &[(SeriesId, i64, f64)]) {
         if !samples.is_empty() {
-            encode_record(&mut self.buf, SAMPLES, &samples_payload(samples));
+            encode_record(&mut self.buf, SAMPLES, &samples::encode(samples));
         }
     }
 
@@ -447,6 +435,12 @@ impl Wal {
         self.size + self.checkpoint_size
     }
 
+    /// Whether the live log has outgrown both `floor` bytes and the last
+    /// checkpoint: replaying it costs more than a checkpoint of the head.
+    pub fn outgrown(&self, floor: u64) -> bool {
+        self.size > floor.max(self.checkpoint_size)
+    }
+
     /// The log file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -465,6 +459,25 @@ mod tests {
         let mut out = Vec::new();
         Wal::open(dir, WalSync::Append, |r| out.push(r)).unwrap();
         out
+    }
+
+    #[test]
+    fn logs_of_earlier_builds_with_24_byte_samples_still_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = [(0, 1000, 1.5), (0, 2000, f64::INFINITY)];
+        let mut log = Vec::new();
+        encode_record(&mut log, SERIES, &series_payload(0, &labels("a")));
+        encode_record(&mut log, SAMPLES_V1, &samples::encode_v1(&old));
+        std::fs::write(dir.path().join("wal"), &log).unwrap();
+        let mut wal = Wal::open(dir.path(), WalSync::Append, |_| {}).unwrap();
+        // New records follow the old ones in the same log.
+        wal.log_samples(&[(0, 3000, 7.0)]);
+        wal.commit().unwrap();
+        drop(wal);
+        let records = replay(dir.path());
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[1], WalRecord::Samples(old.to_vec()));
+        assert_eq!(records[2], WalRecord::Samples(vec![(0, 3000, 7.0)]));
     }
 
     #[test]
