@@ -98,99 +98,108 @@ impl BitWriter {
     }
 }
 
-/// Reads bits written by [`BitWriter`].
+/// Reads bits written by [`BitWriter`] through a 64-bit buffer refilled
+/// eight bytes at a time, so most reads are a shift of a register.
 #[derive(Debug, Clone)]
 pub struct BitReader<'a> {
     bytes: &'a [u8],
-    pos: usize,
+    /// Next byte to load into `acc`.
+    next: usize,
+    /// Buffered bits, most significant first; below the `n` valid ones lie
+    /// the following bits of the stream or zeros past its end.
+    acc: u64,
+    /// Valid bits in `acc`.
+    n: u32,
 }
 
 impl<'a> BitReader<'a> {
     /// A reader at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
-        BitReader { bytes, pos: 0 }
+        BitReader {
+            bytes,
+            next: 0,
+            acc: 0,
+            n: 0,
+        }
     }
 
-    /// Reads `count` bits; `None` past the end.
+    /// Tops the buffer up to at least 57 valid bits (fewer at the end).
+    #[inline]
+    fn refill(&mut self) {
+        if self.n > 56 {
+            return;
+        }
+        if let Some(word) = self.bytes.get(self.next..self.next + 8) {
+            let word = u64::from_be_bytes(word.try_into().expect("eight bytes"));
+            // The bits of a byte only partly taken are the stream's own: a
+            // later refill writes the same bits there again.
+            self.acc |= word >> self.n;
+            let whole = (64 - self.n) / 8;
+            self.next += whole as usize;
+            self.n += whole * 8;
+        } else {
+            while self.n <= 56 && self.next < self.bytes.len() {
+                self.acc |= u64::from(self.bytes[self.next]) << (56 - self.n);
+                self.next += 1;
+                self.n += 8;
+            }
+        }
+    }
+
+    /// Reads `count` bits (at most 64); `None` past the end.
     #[inline]
     pub fn read(&mut self, count: u8) -> Option<u64> {
-        if self.pos + count as usize > self.bytes.len() * 8 {
+        if count > 56 {
+            let high = self.read(count - 32)?;
+            let low = self.read(32)?;
+            return Some((high << 32) | low);
+        }
+        if count == 0 {
+            return Some(0);
+        }
+        self.refill();
+        if u32::from(count) > self.n {
             return None;
         }
-        // Fast path: the bits lie within one big-endian 8-byte load.
-        let byte = self.pos / 8;
-        let offset = (self.pos % 8) as u32;
-        if count > 0 && offset + u32::from(count) <= 64 && byte + 8 <= self.bytes.len() {
-            let word =
-                u64::from_be_bytes(self.bytes[byte..byte + 8].try_into().expect("eight bytes"));
-            self.pos += count as usize;
-            return Some((word << offset) >> (64 - u32::from(count)));
-        }
-        let mut value = 0u64;
-        let mut remaining = count;
-        while remaining > 0 {
-            let byte = self.bytes[self.pos / 8];
-            let offset = (self.pos % 8) as u8;
-            let avail = 8 - offset;
-            let take = avail.min(remaining);
-            let bits = (byte >> (avail - take)) & (((1u16 << take) - 1) as u8);
-            value = (value << take) | u64::from(bits);
-            self.pos += take as usize;
-            remaining -= take;
-        }
+        let value = self.acc >> (64 - u32::from(count));
+        self.acc <<= count;
+        self.n -= u32::from(count);
         Some(value)
     }
 
-    /// The next 64 bits, most significant first, zeros past the end,
-    /// without consuming them: control bits and short fields are decoded
-    /// from one load instead of bit by bit.
+    /// The next bits, most significant first, without consuming them: at
+    /// least 57 of them are the stream's (zeros past its end), so control
+    /// bits and short fields decode from one load.
     #[inline]
-    pub fn peek64(&self) -> u64 {
-        let byte = self.pos / 8;
-        let offset = (self.pos % 8) as u32;
-        let (hi, next) = if byte + 9 <= self.bytes.len() {
-            (
-                u64::from_be_bytes(self.bytes[byte..byte + 8].try_into().expect("eight bytes")),
-                u64::from(self.bytes[byte + 8]),
-            )
-        } else {
-            let mut buf = [0u8; 9];
-            let avail = self.bytes.len().saturating_sub(byte).min(9);
-            buf[..avail].copy_from_slice(&self.bytes[byte..byte + avail]);
-            (
-                u64::from_be_bytes(buf[..8].try_into().expect("eight bytes")),
-                u64::from(buf[8]),
-            )
-        };
-        if offset == 0 {
-            hi
-        } else {
-            (hi << offset) | (next >> (8 - offset))
-        }
+    pub fn peek(&mut self) -> u64 {
+        self.refill();
+        self.acc
     }
 
     /// Consumes `n` bits; `None` past the end.
     #[inline]
     pub fn skip(&mut self, n: usize) -> Option<()> {
-        if self.pos + n > self.bytes.len() * 8 {
+        if self.position() + n > self.bytes.len() * 8 {
             return None;
         }
-        self.pos += n;
+        let mut left = n;
+        while left > 0 {
+            let step = left.min(56) as u8;
+            self.read(step)?;
+            left -= usize::from(step);
+        }
         Some(())
     }
 
     /// Bits consumed so far.
     pub fn position(&self) -> usize {
-        self.pos
+        self.next * 8 - self.n as usize
     }
 
     /// Reads one bit (the decoders peek instead; tests compare with it).
     #[cfg(test)]
     pub fn bit(&mut self) -> Option<bool> {
-        let byte = *self.bytes.get(self.pos / 8)?;
-        let b = (byte >> (7 - self.pos % 8)) & 1 == 1;
-        self.pos += 1;
-        Some(b)
+        self.read(1).map(|b| b == 1)
     }
 }
 
@@ -262,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn peeking_sees_the_next_64_bits_at_every_offset_and_near_the_end() {
+    fn peeking_sees_the_next_57_bits_at_every_offset_and_near_the_end() {
         let bytes: Vec<u8> = (0..20u8).map(|i| i.wrapping_mul(37) ^ 0xa5).collect();
         let total = bytes.len() * 8;
         for pos in 0..=total {
@@ -277,7 +286,7 @@ mod tests {
                 let b = if i < left { bits.bit().unwrap() } else { false };
                 expected = (expected << 1) | u64::from(b);
             }
-            assert_eq!(r.peek64(), expected, "at bit {pos}");
+            assert_eq!(r.peek() >> 7, expected >> 7, "at bit {pos}");
             assert_eq!(r.position(), pos, "peeking does not move");
         }
         let mut r = BitReader::new(&bytes);

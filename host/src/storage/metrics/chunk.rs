@@ -366,7 +366,7 @@ impl<'a> ChunkIter<'a> {
     fn read_value(&mut self) -> Option<()> {
         // '0': the same value; '10': new bits in the last window; '11': a
         // window (5 bits leading zeros, 6 bits length) and its bits.
-        let w = self.reader.peek64();
+        let w = self.reader.peek();
         if w >> 63 == 0 {
             return self.reader.skip(1);
         }
@@ -411,7 +411,7 @@ impl Iterator for ChunkIter<'_> {
             _ => {
                 // The delta-of-delta's prefix ('0', '10', '110', '1110',
                 // '1111') and its 14-, 17- or 20-bit payload from one load.
-                let w = self.reader.peek64();
+                let w = self.reader.peek();
                 let dod = match w.leading_ones() {
                     0 => {
                         self.reader.skip(1)?;
