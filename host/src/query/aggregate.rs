@@ -71,6 +71,43 @@ pub fn eval(ev: &Evaluator, agg: &AggregateExpr) -> Result<Value, QueryError> {
     let mut out = Vec::with_capacity(keys.len());
     let mut scratch = Vec::new();
     for (key, members) in keys.into_iter().zip(members) {
+        let folded = match op {
+            T_SUM => Some(fold_members(&series, &members, steps, |v| v, |a, v| a + v)),
+            T_MIN => Some(fold_members(
+                &series,
+                &members,
+                steps,
+                |v| v,
+                |a, v| {
+                    if a > v || a.is_nan() { v } else { a }
+                },
+            )),
+            T_MAX => Some(fold_members(
+                &series,
+                &members,
+                steps,
+                |v| v,
+                |a, v| {
+                    if a < v || a.is_nan() { v } else { a }
+                },
+            )),
+            T_COUNT => Some(fold_members(
+                &series,
+                &members,
+                steps,
+                |_| 1.0,
+                |a, _| a + 1.0,
+            )),
+            T_GROUP => Some(fold_members(&series, &members, steps, |_| 1.0, |_, _| 1.0)),
+            _ => None,
+        };
+        if let Some(values) = folded {
+            out.push(Series {
+                labels: key,
+                values,
+            });
+            continue;
+        }
         let mut values = Column::absent(steps);
         for i in 0..steps {
             let mut present = members.iter().filter_map(|&m| series[m].values.get(i));
@@ -78,11 +115,6 @@ pub fn eval(ev: &Evaluator, agg: &AggregateExpr) -> Result<Value, QueryError> {
                 continue;
             };
             let v = match op {
-                T_SUM => present.fold(first, |a, v| a + v),
-                T_MIN => present.fold(first, |a, v| if a > v || a.is_nan() { v } else { a }),
-                T_MAX => present.fold(first, |a, v| if a < v || a.is_nan() { v } else { a }),
-                T_COUNT => 1.0 + present.count() as f64,
-                T_GROUP => 1.0,
                 T_AVG => incremental_mean(std::iter::once(first).chain(present)),
                 T_STDVAR | T_STDDEV => {
                     let var = variance(first, present);
@@ -94,7 +126,7 @@ pub fn eval(ev: &Evaluator, agg: &AggregateExpr) -> Result<Value, QueryError> {
                     scratch.extend(present);
                     quantile(param.as_ref().expect("parsed above")[i], &mut scratch)
                 }
-                _ => unreachable!("checked above"),
+                _ => unreachable!("checked above; the others fold by member"),
             };
             values.set(i, Some(v));
         }
@@ -104,6 +136,33 @@ pub fn eval(ev: &Evaluator, agg: &AggregateExpr) -> Result<Value, QueryError> {
         });
     }
     Ok(Value::Vector(out))
+}
+
+/// Folds each step's values over `members`: `first` of the first present
+/// value, then `next(acc, value)` for the rest in member order, as folding
+/// step by step does, but reading one member's column after another, in
+/// order in memory, instead of every member at every step.
+fn fold_members(
+    series: &[Series],
+    members: &[usize],
+    steps: usize,
+    first: impl Fn(f64) -> f64,
+    next: impl Fn(f64, f64) -> f64,
+) -> Column {
+    let mut acc = Column::absent(steps);
+    for &m in members {
+        let column = &series[m].values;
+        for i in 0..steps {
+            if let Some(v) = column.get(i) {
+                let folded = match acc.get(i) {
+                    None => first(v),
+                    Some(a) => next(a, v),
+                };
+                acc.set(i, Some(folded));
+            }
+        }
+    }
+    acc
 }
 
 /// Group keys in order of first appearance and each group's members.
