@@ -1,7 +1,8 @@
 //! Aggregations (`sum avg min max count group stddev stdvar topk bottomk
 //! quantile count_values`, with `by`/`without`). Series are assigned to
-//! their group once; each group is then folded column by column, visiting
-//! members in input order at every step, as Prometheus does.
+//! their group once; each group is then folded with its members' values in
+//! input order at every step, as Prometheus does (`sum min max count group`
+//! read one member's column after another, the others step by step).
 
 use crate::query::error::{QueryError, exec};
 use crate::query::eval::Evaluator;
