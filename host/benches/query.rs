@@ -208,6 +208,7 @@ fn main() {
             .timeout_global(Some(Duration::from_secs(300)))
             .build()
             .into();
+        eprintln!("querying {name} ...");
         for (label, query) in QUERIES {
             let run = || {
                 let t = Instant::now();

@@ -86,13 +86,55 @@ fn pick(
     Ok(out)
 }
 
+/// The windows a range vector is taken over: one per step, each
+/// `(end - range, end]`.
+pub struct Windows {
+    /// Each step's window end (ms).
+    pub ends: Vec<i64>,
+    /// Window length (ms).
+    pub range: i64,
+    /// Whether the ends never go back (they do only with `@`).
+    pub ascending: bool,
+}
+
+impl Windows {
+    /// Windows ending at `ends`.
+    pub fn new(ends: Vec<i64>, range: i64) -> Windows {
+        let ascending = ends.windows(2).all(|w| w[0] <= w[1]);
+        Windows {
+            ends,
+            range,
+            ascending,
+        }
+    }
+
+    /// The earliest and latest window end.
+    pub fn bounds(&self) -> (i64, i64) {
+        bounds(&self.ends)
+    }
+}
+
+/// A range vector selector's matchers and windows.
+pub fn matrix_windows(
+    ev: &Evaluator,
+    ms: &MatrixSelector,
+) -> Result<(Vec<Matcher>, Windows), QueryError> {
+    let vs = &ms.vs;
+    let windows = Windows::new(
+        ev.ref_times(&vs.at, &vs.offset),
+        ms.range.as_millis() as i64,
+    );
+    Ok((matchers(vs)?, windows))
+}
+
 /// Evaluates a range vector selector.
 pub fn matrix(ev: &Evaluator, ms: &MatrixSelector) -> Result<RangeVector, QueryError> {
-    let vs = &ms.vs;
-    let range = ms.range.as_millis() as i64;
-    let refs = ev.ref_times(&vs.at, &vs.offset);
-    let (lo, hi) = bounds(&refs);
-    let selected = ev.storage.select(&matchers(vs)?, lo - range, hi);
+    let (matchers, windows) = matrix_windows(ev, ms)?;
+    let (lo, hi) = windows.bounds();
+    let Windows {
+        ends: refs, range, ..
+    } = windows;
+    let selected = ev.storage.select(&matchers, lo - range, hi);
     ev.check_selected(selected.len())?;
     let mut series = Vec::with_capacity(selected.len());
     for (labels, mut samples) in selected {

@@ -3,21 +3,56 @@
 //! it; [`MemStore`] is a small in-memory store for tests and for rule unit
 //! tests (`watchpost test rules`).
 
+use crate::query::error::QueryError;
+use crate::query::value::Series;
 use crate::storage::metrics::{Labels, Matcher, MetricsDb};
 
 /// The raw samples of one series, in time order (stale markers included).
 pub type SelectedSeries = (Labels, Vec<(i64, f64)>);
+
+/// What a function of one selected series gives: a series, nothing, or
+/// the error that ends the query.
+pub type SeriesOutcome = Result<Option<Series>, QueryError>;
+
+/// A function of one selected series' labels and samples (time order,
+/// staleness markers included, never empty).
+pub type SeriesFn<'a> = dyn Fn(&Labels, &[(i64, f64)]) -> SeriesOutcome + Sync + 'a;
 
 /// A source of series for the engine.
 pub trait Queryable: Send + Sync {
     /// Every series matching all `matchers` that has samples in
     /// `[start, end]`, with those samples, sorted by labels.
     fn select(&self, matchers: &[Matcher], start: i64, end: i64) -> Vec<SelectedSeries>;
+
+    /// `f` of every series [`Self::select`] returns, in its order. The
+    /// TSDB streams: it calls `f` (in parallel) as it decodes each series.
+    fn select_map(
+        &self,
+        matchers: &[Matcher],
+        start: i64,
+        end: i64,
+        f: &SeriesFn,
+    ) -> Vec<SeriesOutcome> {
+        self.select(matchers, start, end)
+            .iter()
+            .map(|(labels, samples)| f(labels, samples))
+            .collect()
+    }
 }
 
 impl Queryable for MetricsDb {
     fn select(&self, matchers: &[Matcher], start: i64, end: i64) -> Vec<SelectedSeries> {
         MetricsDb::select(self, matchers, start, end)
+    }
+
+    fn select_map(
+        &self,
+        matchers: &[Matcher],
+        start: i64,
+        end: i64,
+        f: &SeriesFn,
+    ) -> Vec<SeriesOutcome> {
+        self.select_each(matchers, start, end, |labels, samples| f(labels, samples))
     }
 }
 

@@ -6,10 +6,12 @@
 use crate::query::error::{QueryError, exec};
 use crate::query::eval::{Evaluator, check_unique_series};
 use crate::query::functions::stats::{incremental_mean, kahan_inc, quantile};
-use crate::query::selector::window;
+use crate::query::selector::{self, Windows, window};
 use crate::query::value::{Column, Series, Value};
+use crate::storage::metrics::{Labels, is_stale};
 use promql_parser::parser::Expr;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The names this module evaluates, with the index of their range argument.
 pub fn range_arg(name: &str) -> Option<usize> {
@@ -51,94 +53,78 @@ impl StepContext<'_> {
 }
 
 /// Evaluates range-vector function `name` with arguments `args`. Series are
-/// independent, so they are evaluated in parallel.
+/// independent, so they are evaluated in parallel; over a range selector
+/// (not a subquery) each series is evaluated as the store decodes it, so
+/// the selected samples are never all in memory at once.
 pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, QueryError> {
     let idx = range_arg(name).expect("caller checked");
-    let rv = match ev.eval(&args[idx])? {
-        Value::Range(rv) => rv,
+    let job = |scalars| SeriesJob {
+        f: step_fn(name),
+        scalars,
+        counts_resets: matches!(name, "rate" | "increase"),
+        keeps_name: name == "last_over_time",
+        steps: ev.steps(),
+    };
+    let evaluated = match &*args[idx] {
+        Expr::MatrixSelector(ms) => {
+            let job = job(scalar_args(ev, args, idx)?);
+            let (matchers, windows) = selector::matrix_windows(ev, ms)?;
+            let (lo, hi) = windows.bounds();
+            let selected = AtomicUsize::new(0);
+            let evaluated =
+                ev.storage
+                    .select_map(&matchers, lo - windows.range, hi, &|labels, samples| {
+                        let n = selected.fetch_add(1, Ordering::Relaxed);
+                        if n >= ev.opts.max_series {
+                            return Ok(None); // reported below, once counted
+                        }
+                        if n.is_multiple_of(256) {
+                            ev.check("function evaluation")?;
+                        }
+                        let kept: Vec<(i64, f64)>;
+                        let samples = if samples.iter().any(|(_, v)| is_stale(*v)) {
+                            kept = samples
+                                .iter()
+                                .filter(|(_, v)| !is_stale(*v))
+                                .copied()
+                                .collect();
+                            &kept[..]
+                        } else {
+                            samples
+                        };
+                        if samples.is_empty() {
+                            return Ok(None);
+                        }
+                        ev.add_samples(samples.len())?;
+                        job.series(ev, &windows, labels, samples)
+                    });
+            ev.check_selected(selected.into_inner())?;
+            evaluated
+        }
         other => {
-            return Err(exec(format!(
-                "expected type range vector in call to function {name:?}, got {}",
-                other.type_name()
-            )));
+            let rv = match ev.eval(other)? {
+                Value::Range(rv) => rv,
+                other => {
+                    return Err(exec(format!(
+                        "expected type range vector in call to function {name:?}, got {}",
+                        other.type_name()
+                    )));
+                }
+            };
+            let job = job(scalar_args(ev, args, idx)?);
+            let windows = Windows::new(rv.window_ends, rv.range);
+            rv.series
+                .par_iter()
+                .enumerate()
+                .map(|(n, s)| {
+                    if n.is_multiple_of(256) {
+                        ev.check("function evaluation")?;
+                    }
+                    job.series(ev, &windows, &s.labels, &s.samples)
+                })
+                .collect()
         }
     };
-    let mut scalar_args = Vec::new();
-    for (i, a) in args.iter().enumerate() {
-        if i != idx {
-            scalar_args.push(ev.eval_scalar(a)?);
-        }
-    }
-    let f = step_fn(name);
-    let counts_resets = matches!(name, "rate" | "increase");
-    let steps = ev.steps();
-    let ascending = rv.window_ends.windows(2).all(|w| w[0] <= w[1]);
-    let evaluated: Vec<Result<Option<Series>, QueryError>> = rv
-        .series
-        .par_iter()
-        .enumerate()
-        .map(|(n, s)| {
-            if n % 256 == 0 {
-                ev.check("function evaluation")?;
-            }
-            let mut values = Column::absent(steps);
-            let samples = &s.samples;
-            // 1 when sample j is lower than the one before (a counter reset).
-            let reset = |j: usize| {
-                u32::from(j >= 1 && j < samples.len() && samples[j].1 < samples[j - 1].1)
-            };
-            // Windows only move forward (without `@`): two cursors, and the
-            // resets among samples 1..=from and 1..=to-1 counted as they
-            // move, so a window without one skips the reset scan.
-            let (mut from, mut to) = (0usize, 0usize);
-            let (mut resets_to_from, mut resets_to_last) = (0u32, 0u32);
-            for i in 0..steps {
-                let end = rv.window_ends[i];
-                let start = end - rv.range;
-                if ascending {
-                    while from < samples.len() && samples[from].0 < start {
-                        from += 1;
-                        resets_to_from += reset(from);
-                    }
-                    if to < from {
-                        to = from;
-                        resets_to_last = resets_to_from - reset(from);
-                    }
-                    while to < samples.len() && samples[to].0 <= end {
-                        resets_to_last += reset(to);
-                        to += 1;
-                    }
-                } else {
-                    (from, to) = window(samples, end, rv.range);
-                }
-                if from == to {
-                    continue;
-                }
-                let ctx = StepContext {
-                    scalars: &scalar_args,
-                    step: i,
-                    start,
-                    end,
-                    range_secs: rv.range as f64 / 1000.0,
-                    eval_ts: ev.ts(i),
-                    // Unknown (scan the window) when the cursors jumped.
-                    resets_in_window: (counts_resets && ascending)
-                        .then(|| resets_to_last - resets_to_from),
-                };
-                values.set(i, f(&samples[from..to], &ctx)?);
-            }
-            if !values.any_present() {
-                return Ok(None);
-            }
-            let labels = if name == "last_over_time" {
-                s.labels.clone()
-            } else {
-                s.labels.without_metric_name()
-            };
-            ev.add_samples(values.present_count())?;
-            Ok(Some(Series { labels, values }))
-        })
-        .collect();
     let mut out = Vec::with_capacity(evaluated.len());
     for r in evaluated {
         if let Some(s) = r? {
@@ -146,13 +132,105 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
         }
     }
     if name == "absent_over_time" {
-        let present: Vec<bool> = (0..steps)
+        let present: Vec<bool> = (0..ev.steps())
             .map(|i| out.iter().any(|s| s.values.is_present(i)))
             .collect();
         return Ok(Value::Vector(absent_over_time(&args[idx], &present)));
     }
     check_unique_series(&out)?;
     Ok(Value::Vector(out))
+}
+
+/// The arguments other than the range vector, as scalars per step.
+fn scalar_args(
+    ev: &Evaluator,
+    args: &[Box<Expr>],
+    range_idx: usize,
+) -> Result<Vec<Vec<f64>>, QueryError> {
+    args.iter()
+        .enumerate()
+        .filter(|(i, _)| *i != range_idx)
+        .map(|(_, a)| ev.eval_scalar(a))
+        .collect()
+}
+
+/// A range function applied to one series at every step.
+struct SeriesJob {
+    f: StepFn,
+    scalars: Vec<Vec<f64>>,
+    /// `rate` and `increase`: count resets as the windows move.
+    counts_resets: bool,
+    /// `last_over_time` keeps the metric name; the others drop it.
+    keeps_name: bool,
+    steps: usize,
+}
+
+impl SeriesJob {
+    /// The function's value at each step over `samples` (time order, no
+    /// staleness markers); `None` when no step has a value.
+    fn series(
+        &self,
+        ev: &Evaluator,
+        windows: &Windows,
+        labels: &Labels,
+        samples: &[(i64, f64)],
+    ) -> Result<Option<Series>, QueryError> {
+        let f = self.f;
+        let mut values = Column::absent(self.steps);
+        // 1 when sample j is lower than the one before (a counter reset).
+        let reset =
+            |j: usize| u32::from(j >= 1 && j < samples.len() && samples[j].1 < samples[j - 1].1);
+        // Windows only move forward (without `@`): two cursors, and the
+        // resets among samples 1..=from and 1..=to-1 counted as they move,
+        // so a window without one skips the reset scan.
+        let (mut from, mut to) = (0usize, 0usize);
+        let (mut resets_to_from, mut resets_to_last) = (0u32, 0u32);
+        for i in 0..self.steps {
+            let end = windows.ends[i];
+            let start = end - windows.range;
+            if windows.ascending {
+                while from < samples.len() && samples[from].0 < start {
+                    from += 1;
+                    resets_to_from += reset(from);
+                }
+                if to < from {
+                    to = from;
+                    resets_to_last = resets_to_from - reset(from);
+                }
+                while to < samples.len() && samples[to].0 <= end {
+                    resets_to_last += reset(to);
+                    to += 1;
+                }
+            } else {
+                (from, to) = window(samples, end, windows.range);
+            }
+            if from == to {
+                continue;
+            }
+            let ctx = StepContext {
+                scalars: &self.scalars,
+                step: i,
+                start,
+                end,
+                range_secs: windows.range as f64 / 1000.0,
+                eval_ts: ev.ts(i),
+                // Unknown (scan the window) when the cursors jumped.
+                resets_in_window: (self.counts_resets && windows.ascending)
+                    .then(|| resets_to_last - resets_to_from),
+            };
+            values.set(i, f(&samples[from..to], &ctx)?);
+        }
+        if !values.any_present() {
+            return Ok(None);
+        }
+        let labels = if self.keeps_name {
+            labels.clone()
+        } else {
+            labels.without_metric_name()
+        };
+        ev.add_samples(values.present_count())?;
+        Ok(Some(Series { labels, values }))
+    }
 }
 
 /// `1` at the steps where no series had a sample in its window.

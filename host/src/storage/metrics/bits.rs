@@ -62,23 +62,17 @@ impl BitWriter {
         }
     }
 
-    /// Releases spare capacity when it is more than an eighth of the
-    /// length. A copy, not `shrink_to_fit`: allocators keep a block in
-    /// place when it shrinks by less than half.
-    pub fn compact(&mut self) {
-        let len = self.bytes.len();
-        if self.bytes.capacity() > len + len / 8 {
-            self.bytes = self.bytes.as_slice().to_vec();
-        }
-    }
-
     /// The encoded bytes (the last may be partial).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 
+    /// The encoded bytes, giving up the writer.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     /// Total bits written.
-    #[cfg(test)]
     pub fn bit_len(&self) -> usize {
         if self.used == 0 {
             self.bytes.len() * 8
@@ -150,10 +144,16 @@ impl<'a> BitReader<'a> {
     #[inline]
     pub fn read(&mut self, count: u8) -> Option<u64> {
         if count > 56 {
-            let high = self.read(count - 32)?;
-            let low = self.read(32)?;
+            let high = self.read_short(count - 32)?;
+            let low = self.read_short(32)?;
             return Some((high << 32) | low);
         }
+        self.read_short(count)
+    }
+
+    /// [`Self::read`] of at most 56 bits (one refill is enough).
+    #[inline(always)]
+    fn read_short(&mut self, count: u8) -> Option<u64> {
         if count == 0 {
             return Some(0);
         }
@@ -176,8 +176,27 @@ impl<'a> BitReader<'a> {
         self.acc
     }
 
+    /// How many bits a [`Self::peek`] returned are the stream's.
+    #[inline(always)]
+    pub fn available(&self) -> u32 {
+        self.n
+    }
+
+    /// Consumes `n` (below 64) of the bits [`Self::peek`] just returned;
+    /// `None` past the end. The decoders' fast path: a shift.
+    #[inline(always)]
+    pub fn consume(&mut self, n: u32) -> Option<()> {
+        debug_assert!(n < 64);
+        if n > self.n {
+            return None;
+        }
+        self.acc <<= n;
+        self.n -= n;
+        Some(())
+    }
+
     /// Consumes `n` bits; `None` past the end.
-    #[inline]
+    #[cfg(test)]
     pub fn skip(&mut self, n: usize) -> Option<()> {
         if self.position() + n > self.bytes.len() * 8 {
             return None;

@@ -5,6 +5,7 @@
 
 use super::bits::{BitReader, BitWriter};
 use super::packed;
+use std::sync::Arc;
 
 /// Samples per chunk before a new one is cut (as Prometheus).
 pub const SAMPLES_PER_CHUNK: u16 = 120;
@@ -13,7 +14,7 @@ pub const SAMPLES_PER_CHUNK: u16 = 120;
 /// strictly increasing timestamps.
 #[derive(Debug, Clone)]
 pub struct XorChunk {
-    bits: BitWriter,
+    bits: Bits,
     count: u16,
     min_t: i64,
     max_t: i64,
@@ -23,10 +24,53 @@ pub struct XorChunk {
     trailing: u8,
 }
 
+/// A chunk's bit stream: growing while the chunk takes appends, then
+/// sealed (by [`XorChunk::close`]) into a shared buffer, so a query's
+/// snapshot of a full chunk is a reference count, not a copy.
+#[derive(Debug, Clone)]
+enum Bits {
+    Open(BitWriter),
+    /// The bytes and the bits used in the last one (0: all 8).
+    Sealed(Arc<[u8]>, u8),
+}
+
+impl Bits {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Bits::Open(w) => w.bytes(),
+            Bits::Sealed(bytes, _) => bytes,
+        }
+    }
+
+    /// The writer, reopening a sealed stream (a copy; appends to a closed
+    /// chunk are rare: a chunk restored from disk, say).
+    fn writer(&mut self) -> &mut BitWriter {
+        if let Bits::Sealed(bytes, used) = self {
+            let bit_len = match *used {
+                0 => bytes.len() * 8,
+                u => (bytes.len() - 1) * 8 + usize::from(u),
+            };
+            *self = Bits::Open(BitWriter::resume(bytes.to_vec(), bit_len));
+        }
+        match self {
+            Bits::Open(w) => w,
+            Bits::Sealed(..) => unreachable!("reopened above"),
+        }
+    }
+
+    fn seal(&mut self) {
+        if let Bits::Open(w) = self {
+            let used = (w.bit_len() % 8) as u8;
+            let bytes: Arc<[u8]> = std::mem::take(w).into_bytes().into();
+            *self = Bits::Sealed(bytes, used);
+        }
+    }
+}
+
 impl Default for XorChunk {
     fn default() -> Self {
         XorChunk {
-            bits: BitWriter::default(),
+            bits: Bits::Open(BitWriter::default()),
             count: 0,
             min_t: i64::MAX,
             max_t: i64::MIN,
@@ -103,15 +147,16 @@ impl XorChunk {
     /// An empty chunk with room for `bytes` encoded bytes.
     pub fn with_capacity(bytes: usize) -> XorChunk {
         XorChunk {
-            bits: BitWriter::with_capacity(bytes),
+            bits: Bits::Open(BitWriter::with_capacity(bytes)),
             ..XorChunk::default()
         }
     }
 
-    /// Ends appends to this chunk: gives back its spare capacity, and
-    /// returns the capacity a full chunk like it would need, for the next.
+    /// Ends appends to this chunk: seals its bytes into a shared buffer of
+    /// their exact size, and returns the capacity a full chunk like it
+    /// would need, for the next.
     pub fn close(&mut self) -> usize {
-        self.bits.compact();
+        self.bits.seal();
         let per_sample = self.byte_len() as f64 / f64::from(self.count.max(1));
         (per_sample * f64::from(SAMPLES_PER_CHUNK) * 1.1) as usize + 8
     }
@@ -130,20 +175,21 @@ impl XorChunk {
         let v = v.to_bits();
         match self.count {
             0 => {
-                write_varint(&mut self.bits, t);
-                self.bits.write(v, 64);
+                let w = self.bits.writer();
+                write_varint(w, t);
+                w.write(v, 64);
                 self.min_t = t;
             }
             1 => {
                 let delta = t - self.max_t;
-                write_varint(&mut self.bits, delta);
+                write_varint(self.bits.writer(), delta);
                 self.write_value(v);
                 self.last_delta = delta;
             }
             _ => {
                 let delta = t - self.max_t;
                 let dod = delta - self.last_delta;
-                let w = &mut self.bits;
+                let w = self.bits.writer();
                 match dod {
                     0 => w.bit(false),
                     -8191..=8192 => {
@@ -174,7 +220,7 @@ impl XorChunk {
 
     fn write_value(&mut self, v: u64) {
         let xor = v ^ self.last_v;
-        let w = &mut self.bits;
+        let w = self.bits.writer();
         if xor == 0 {
             w.bit(false);
             return;
@@ -219,21 +265,13 @@ impl XorChunk {
     pub fn decode_into(
         bytes: &[u8],
         out: &mut Vec<(i64, f64)>,
-        mut keep: impl FnMut(i64) -> bool,
+        keep: impl FnMut(i64) -> bool,
     ) -> Option<()> {
         if packed::is_packed(bytes) {
             return packed::decode_into(bytes, out, keep);
         }
         let count = u16::from_le_bytes(bytes.get(..2)?.try_into().ok()?);
-        let mut iter = ChunkIter::new(&bytes[2..], count);
-        out.reserve(count as usize);
-        for _ in 0..count {
-            let (t, v) = iter.next()?;
-            if keep(t) {
-                out.push((t, v));
-            }
-        }
-        Some(())
+        ChunkIter::new(&bytes[2..], count).decode_into(out, keep)
     }
 
     /// Rebuilds a chunk from its encoded form, ready for more appends.
@@ -272,7 +310,7 @@ impl XorChunk {
             chunk.trailing = iter.trailing;
         }
         chunk.count = count;
-        chunk.bits = BitWriter::resume(data.to_vec(), iter.reader_pos());
+        chunk.bits = Bits::Open(BitWriter::resume(data.to_vec(), iter.reader_pos()));
         Some(chunk)
     }
 }
@@ -363,14 +401,30 @@ impl<'a> ChunkIter<'a> {
         self.reader.position()
     }
 
+    /// The first sample (time and value in full) or the second (time delta,
+    /// XOR-ed value): out of line, the loop is for the rest.
+    #[inline(never)]
+    fn read_head(&mut self) -> Option<()> {
+        if self.read == 0 {
+            self.t = read_varint(&mut self.reader)?;
+            self.v = self.reader.read(64)?;
+        } else {
+            self.delta = read_varint(&mut self.reader)?;
+            self.t = self.t.wrapping_add(self.delta);
+            self.read_value()?;
+        }
+        Some(())
+    }
+
+    #[inline(always)]
     fn read_value(&mut self) -> Option<()> {
         // '0': the same value; '10': new bits in the last window; '11': a
         // window (5 bits leading zeros, 6 bits length) and its bits.
         let w = self.reader.peek();
         if w >> 63 == 0 {
-            return self.reader.skip(1);
+            return self.reader.consume(1);
         }
-        if (w >> 62) & 1 == 1 {
+        let header = if (w >> 62) & 1 == 1 {
             let leading = ((w >> 57) & 0x1f) as u8;
             let sig = match ((w >> 51) & 0x3f) as u8 {
                 0 => 64,
@@ -380,13 +434,93 @@ impl<'a> ChunkIter<'a> {
             self.trailing = 64u8.checked_sub(leading)?.checked_sub(sig)?;
             self.leading = leading;
             self.window_read = true;
-            self.reader.skip(13)?;
+            13
         } else {
-            self.reader.skip(2)?;
-        }
-        let sig = 64 - self.leading - self.trailing;
-        let bits = self.reader.read(sig)?;
+            2
+        };
+        let sig = u32::from(64 - self.leading - self.trailing);
+        let bits = if header + sig < 64 && header + sig <= self.reader.available() {
+            // Header and bits were both in the word peeked.
+            self.reader.consume(header + sig)?;
+            (w << header) >> (64 - sig)
+        } else {
+            self.reader.consume(header)?;
+            self.reader.read(sig as u8)?
+        };
         self.v ^= bits << self.trailing;
+        Some(())
+    }
+}
+
+impl ChunkIter<'_> {
+    /// A sample after the first two: delta-of-delta time, XOR-ed value.
+    /// Inlined into [`Iterator::next`] and into [`Self::decode_into`]'s loop,
+    /// where the state stays in registers.
+    #[inline(always)]
+    fn read_tail(&mut self) -> Option<()> {
+        // The delta-of-delta's prefix ('0', '10', '110', '1110', '1111') and
+        // its 14-, 17- or 20-bit payload from one load.
+        let w = self.reader.peek();
+        // Regular scrapes: '0' (a plain branch, not the jump table below).
+        let dod = if w >> 63 == 0 {
+            self.reader.consume(1)?;
+            0
+        } else {
+            self.read_dod(w)?
+        };
+        // Wrapping: a corrupt chunk decodes to nonsense, never a panic.
+        self.delta = self.delta.wrapping_add(dod);
+        self.t = self.t.wrapping_add(self.delta);
+        self.read_value()
+    }
+
+    /// A non-zero delta-of-delta whose prefix starts `w`.
+    #[inline(always)]
+    fn read_dod(&mut self, w: u64) -> Option<i64> {
+        Some(match w.leading_ones() {
+            1 => {
+                self.reader.consume(2 + 14)?;
+                sign_extend((w << 2) >> (64 - 14), 14)
+            }
+            2 => {
+                self.reader.consume(3 + 17)?;
+                sign_extend((w << 3) >> (64 - 17), 17)
+            }
+            3 => {
+                self.reader.consume(4 + 20)?;
+                sign_extend((w << 4) >> (64 - 20), 20)
+            }
+            _ => {
+                self.reader.consume(4)?;
+                self.reader.read(64)? as i64
+            }
+        })
+    }
+
+    /// Decodes the remaining samples into `out`, keeping those whose time
+    /// `keep` accepts; `None` (with the samples before the damage pushed)
+    /// when the chunk is corrupt. The fast way to read a whole chunk.
+    pub fn decode_into(
+        mut self,
+        out: &mut Vec<(i64, f64)>,
+        mut keep: impl FnMut(i64) -> bool,
+    ) -> Option<()> {
+        while self.read < 2 {
+            let Some((t, v)) = self.next() else {
+                return (self.remaining == 0).then_some(());
+            };
+            if keep(t) {
+                out.push((t, v));
+            }
+        }
+        out.reserve(usize::from(self.remaining));
+        let mut it = self;
+        for _ in 0..it.remaining {
+            it.read_tail()?;
+            if keep(it.t) {
+                out.push((it.t, f64::from_bits(it.v)));
+            }
+        }
         Some(())
     }
 }
@@ -399,49 +533,17 @@ impl Iterator for ChunkIter<'_> {
             return None;
         }
         match self.read {
-            0 => {
-                self.t = read_varint(&mut self.reader)?;
-                self.v = self.reader.read(64)?;
-            }
-            1 => {
-                self.delta = read_varint(&mut self.reader)?;
-                self.t += self.delta;
-                self.read_value()?;
-            }
-            _ => {
-                // The delta-of-delta's prefix ('0', '10', '110', '1110',
-                // '1111') and its 14-, 17- or 20-bit payload from one load.
-                let w = self.reader.peek();
-                let dod = match w.leading_ones() {
-                    0 => {
-                        self.reader.skip(1)?;
-                        0
-                    }
-                    1 => {
-                        self.reader.skip(2 + 14)?;
-                        sign_extend((w << 2) >> (64 - 14), 14)
-                    }
-                    2 => {
-                        self.reader.skip(3 + 17)?;
-                        sign_extend((w << 3) >> (64 - 17), 17)
-                    }
-                    3 => {
-                        self.reader.skip(4 + 20)?;
-                        sign_extend((w << 4) >> (64 - 20), 20)
-                    }
-                    _ => {
-                        self.reader.skip(4)?;
-                        self.reader.read(64)? as i64
-                    }
-                };
-                self.delta += dod;
-                self.t += self.delta;
-                self.read_value()?;
-            }
+            0 | 1 => self.read_head()?,
+            _ => self.read_tail()?,
         }
         self.read += 1;
         self.remaining -= 1;
         Some((self.t, f64::from_bits(self.v)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = usize::from(self.remaining);
+        (n, Some(n))
     }
 }
 
@@ -453,6 +555,16 @@ fn sign_extend(v: u64, bits: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A seeded pseudo-random sequence (xorshift64).
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
 
     fn round_trip(samples: &[(i64, f64)]) -> XorChunk {
         let mut c = XorChunk::default();
@@ -474,6 +586,32 @@ mod tests {
             c.append(t, v);
         }
         c
+    }
+
+    #[test]
+    fn closed_chunks_share_their_bytes_and_still_take_appends() {
+        // Odd bit counts: the last byte of each stream is partial.
+        let samples: Vec<(i64, f64)> = (0..50)
+            .map(|i| (i * 15_000 + i % 3, (i * i) as f64 / 7.0))
+            .collect();
+        for cut in [1, 2, 3, 17, 49] {
+            let mut c = chunk_of(samples[..cut].iter().copied());
+            let open = c.to_bytes();
+            c.close();
+            assert_eq!(c.to_bytes(), open, "sealing keeps the stream");
+            let snapshot = c.clone();
+            let (Bits::Sealed(a, _), Bits::Sealed(b, _)) = (&c.bits, &snapshot.bits) else {
+                panic!("close seals the stream")
+            };
+            assert!(Arc::ptr_eq(a, b), "a clone of a closed chunk shares it");
+            for &(t, v) in &samples[cut..] {
+                c.append(t, v);
+            }
+            let back: Vec<(i64, f64)> = c.iter().collect();
+            assert_eq!(back, samples, "appends after close continue the stream");
+            assert_eq!(snapshot.iter().count(), cut, "the snapshot is unchanged");
+            assert_eq!(c, chunk_of(samples.iter().copied()));
+        }
     }
 
     #[test]
@@ -538,13 +676,7 @@ mod tests {
 
     #[test]
     fn irregular_and_special_values_round_trip() {
-        let mut state = 0x1234_5678_9abc_def0u64;
-        let mut rand = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rand = xorshift(0x1234_5678_9abc_def0);
         for _ in 0..200 {
             let n = (rand() % 150) as usize;
             let mut t = (rand() % 1_000_000_000) as i64 - 500_000_000;
@@ -576,6 +708,112 @@ mod tests {
             assert_eq!(all.len(), samples.len() + 1);
             assert_eq!(*all.last().unwrap(), (next_t, 7.5));
         }
+    }
+
+    /// The format read one field at a time, as it is specified: what the
+    /// fast decoder must agree with. The samples before any damage, and
+    /// whether the chunk was whole.
+    fn reference_decode(data: &[u8], count: u16) -> (Vec<(i64, u64)>, bool) {
+        let mut r = BitReader::new(data);
+        let (mut t, mut v, mut delta) = (0i64, 0u64, 0i64);
+        let (mut leading, mut trailing) = (0u32, 0u32);
+        let mut out = Vec::new();
+        for i in 0..count {
+            let mut sample = || -> Option<()> {
+                if i == 0 {
+                    t = read_varint(&mut r)?;
+                    v = r.read(64)?;
+                    return Some(());
+                }
+                if i == 1 {
+                    delta = read_varint(&mut r)?;
+                } else {
+                    delta = delta.wrapping_add(if !r.bit()? {
+                        0
+                    } else if !r.bit()? {
+                        sign_extend(r.read(14)?, 14)
+                    } else if !r.bit()? {
+                        sign_extend(r.read(17)?, 17)
+                    } else if !r.bit()? {
+                        sign_extend(r.read(20)?, 20)
+                    } else {
+                        r.read(64)? as i64
+                    });
+                }
+                t = t.wrapping_add(delta);
+                if r.bit()? {
+                    if r.bit()? {
+                        leading = r.read(5)? as u32;
+                        let sig = match r.read(6)? as u32 {
+                            0 => 64,
+                            s => s,
+                        };
+                        trailing = 64u32.checked_sub(leading)?.checked_sub(sig)?;
+                    }
+                    v ^= r.read((64 - leading - trailing) as u8)? << trailing;
+                }
+                Some(())
+            };
+            if sample().is_none() {
+                return (out, false);
+            }
+            out.push((t, v));
+        }
+        (out, true)
+    }
+
+    #[test]
+    fn the_fast_decoder_agrees_with_the_reference_on_whole_and_damaged_chunks() {
+        let mut rand = xorshift(0x0bad_cafe_f00d_d00d);
+        let (mut whole, mut damaged) = (0, 0);
+        for round in 0..3000 {
+            let n = 1 + (rand() % 130) as usize;
+            let mut c = XorChunk::default();
+            let mut t = (rand() % 1_000_000) as i64;
+            for i in 0..n {
+                // Mostly regular scrapes (the fast paths), some jumps.
+                t += match rand() % 8 {
+                    0 => 1 + (rand() % (1 << 36)) as i64,
+                    1 => 1 + (rand() % 100_000) as i64,
+                    _ => 15_000,
+                };
+                let v = match rand() % 5 {
+                    0 => f64::from_bits(rand()),
+                    1 => (rand() % 7) as f64,
+                    _ => i as f64 * 1.3,
+                };
+                c.append(t, v);
+            }
+            let mut bytes = c.to_bytes();
+            if round % 2 == 1 {
+                // Flip bits, or cut the stream short.
+                if rand() % 3 == 0 {
+                    bytes.truncate(2 + (rand() as usize % (bytes.len() - 1)));
+                } else {
+                    for _ in 0..1 + rand() % 3 {
+                        let bit = rand() as usize % ((bytes.len() - 2) * 8);
+                        bytes[2 + bit / 8] ^= 0x80 >> (bit % 8);
+                    }
+                }
+            }
+            let count = u16::from_le_bytes([bytes[0], bytes[1]]);
+            let (want, want_whole) = reference_decode(&bytes[2..], count);
+            let mut got = Vec::new();
+            let ok = XorChunk::decode_into(&bytes, &mut got, |_| true).is_some();
+            let got: Vec<(i64, u64)> = got.into_iter().map(|(t, v)| (t, v.to_bits())).collect();
+            assert_eq!(got, want, "round {round}");
+            assert_eq!(ok, want_whole, "round {round}");
+            // The iterator reads the same samples.
+            let iterated: Vec<(i64, u64)> = ChunkIter::new(&bytes[2..], count)
+                .map(|(t, v)| (t, v.to_bits()))
+                .collect();
+            assert_eq!(iterated, want, "round {round}");
+            if want_whole { whole += 1 } else { damaged += 1 }
+        }
+        assert!(
+            whole > 1500 && damaged > 300,
+            "{whole} whole, {damaged} damaged"
+        );
     }
 }
 

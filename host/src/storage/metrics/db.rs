@@ -246,6 +246,23 @@ impl MetricsDb {
     /// several places is returned once), sorted by labels. Series are
     /// decoded in parallel.
     pub fn select(&self, matchers: &[Matcher], start: i64, end: i64) -> Vec<SeriesSamples> {
+        self.select_each(matchers, start, end, |labels, samples| {
+            (labels.clone(), std::mem::take(samples))
+        })
+    }
+
+    /// [`Self::select`] one series at a time: `f` gets each series' labels
+    /// and samples (never empty) as soon as they are decoded, on the rayon
+    /// pool, and its results come back in label order. A query that reduces
+    /// each series (`rate(x[5m])`) never holds every series' samples at
+    /// once; a thread reuses one buffer for all the series it decodes.
+    pub fn select_each<T: Send>(
+        &self,
+        matchers: &[Matcher],
+        start: i64,
+        end: i64,
+        f: impl Fn(&Labels, &mut Vec<(i64, f64)>) -> T + Sync,
+    ) -> Vec<T> {
         use rayon::prelude::*;
         // The block list and the head's chunks are taken together under the
         // head's read lock (a cut publishes its block and drops the chunks
@@ -294,16 +311,16 @@ impl MetricsDb {
         }
         groups
             .into_par_iter()
-            .filter_map(|group| {
-                let mut samples = Vec::new();
+            .map_init(Vec::new, |samples, group| {
+                samples.clear();
                 for (_, part) in group {
                     match part {
                         Part::Block(b, i) => {
-                            if let Err(e) = b.samples_into(*i, start, end, &mut samples) {
+                            if let Err(e) = b.samples_into(*i, start, end, samples) {
                                 tracing::error!(block = %b.dir().display(), error = %e, "cannot read block");
                             }
                         }
-                        Part::Head(snapshot) => snapshot.samples_into(start, end, &mut samples),
+                        Part::Head(snapshot) => snapshot.samples_into(start, end, samples),
                     }
                 }
                 // Parts overlap only with out-of-order data or a cut in
@@ -312,8 +329,9 @@ impl MetricsDb {
                     samples.sort_by_key(|(t, _)| *t);
                     samples.dedup_by_key(|(t, _)| *t);
                 }
-                (!samples.is_empty()).then(|| (group[0].0.clone(), samples))
+                (!samples.is_empty()).then(|| f(group[0].0, samples))
             })
+            .flatten()
             .collect()
     }
 
