@@ -209,7 +209,9 @@ fn main() {
             .build()
             .into();
         eprintln!("querying {name} ...");
-        for (label, query) in QUERIES {
+        // `BENCH_QUERY=regex` runs the queries whose label contains it.
+        let pick = std::env::var("BENCH_QUERY").unwrap_or_default();
+        for &(label, query) in QUERIES.iter().filter(|(l, _)| l.contains(pick.as_str())) {
             let run = || {
                 let t = Instant::now();
                 let mut resp = agent

@@ -11,11 +11,13 @@ use crate::query::functions::string_arg;
 use crate::query::value::{Column, Series, Value};
 use crate::storage::metrics::Labels;
 use crate::storage::metrics::labels::{METRIC_NAME, valid_label_name};
+use promql_parser::parser::token::TokenId;
 use promql_parser::parser::token::{
     T_AVG, T_BOTTOMK, T_COUNT, T_COUNT_VALUES, T_GROUP, T_MAX, T_MIN, T_QUANTILE, T_STDDEV,
     T_STDVAR, T_SUM, T_TOPK,
 };
 use promql_parser::parser::{AggregateExpr, LabelModifier};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Evaluates an aggregation.
@@ -69,47 +71,53 @@ pub fn eval(ev: &Evaluator, agg: &AggregateExpr) -> Result<Value, QueryError> {
         let param = param.expect("parsed above");
         return top_k(&series, &members, &param, op == T_TOPK).map(Value::Vector);
     }
-    let mut out = Vec::with_capacity(keys.len());
-    let mut scratch = Vec::new();
-    for (key, members) in keys.into_iter().zip(members) {
-        let folded = match op {
-            T_SUM => Some(fold_members(&series, &members, steps, |v| v, |a, v| a + v)),
-            T_MIN => Some(fold_members(
-                &series,
-                &members,
-                steps,
-                |v| v,
-                |a, v| {
-                    if a > v || a.is_nan() { v } else { a }
-                },
-            )),
-            T_MAX => Some(fold_members(
-                &series,
-                &members,
-                steps,
-                |v| v,
-                |a, v| {
-                    if a < v || a.is_nan() { v } else { a }
-                },
-            )),
-            T_COUNT => Some(fold_members(
-                &series,
-                &members,
-                steps,
-                |_| 1.0,
-                |a, _| a + 1.0,
-            )),
-            T_GROUP => Some(fold_members(&series, &members, steps, |_| 1.0, |_, _| 1.0)),
-            _ => None,
-        };
-        if let Some(values) = folded {
-            out.push(Series {
-                labels: key,
-                values,
-            });
-            continue;
-        }
+    // Groups are independent: folded in parallel, each exactly as alone.
+    let out = keys
+        .into_par_iter()
+        .zip(members)
+        .map(|(key, members)| fold_group(op, &series, key, &members, param.as_deref(), steps))
+        .collect();
+    Ok(Value::Vector(out))
+}
+
+/// One group of an aggregation other than `topk`, `bottomk` and
+/// `count_values`: its members (indexes into `series`) folded at each step.
+fn fold_group(
+    op: TokenId,
+    series: &[Series],
+    key: Labels,
+    members: &[usize],
+    param: Option<&[f64]>,
+    steps: usize,
+) -> Series {
+    let (s, m) = (series, members);
+    let folded = match op {
+        T_SUM => Some(fold_members(s, m, steps, |v| v, |a, v| a + v)),
+        T_MIN => Some(fold_members(
+            s,
+            m,
+            steps,
+            |v| v,
+            |a, v| {
+                if a > v || a.is_nan() { v } else { a }
+            },
+        )),
+        T_MAX => Some(fold_members(
+            s,
+            m,
+            steps,
+            |v| v,
+            |a, v| {
+                if a < v || a.is_nan() { v } else { a }
+            },
+        )),
+        T_COUNT => Some(fold_members(s, m, steps, |_| 1.0, |a, _| a + 1.0)),
+        T_GROUP => Some(fold_members(s, m, steps, |_| 1.0, |_, _| 1.0)),
+        _ => None,
+    };
+    let values = folded.unwrap_or_else(|| {
         let mut values = Column::absent(steps);
+        let mut scratch = Vec::new();
         for i in 0..steps {
             let mut present = members.iter().filter_map(|&m| series[m].values.get(i));
             let Some(first) = present.next() else {
@@ -125,18 +133,18 @@ pub fn eval(ev: &Evaluator, agg: &AggregateExpr) -> Result<Value, QueryError> {
                     scratch.clear();
                     scratch.push(first);
                     scratch.extend(present);
-                    quantile(param.as_ref().expect("parsed above")[i], &mut scratch)
+                    quantile(param.expect("parsed above")[i], &mut scratch)
                 }
                 _ => unreachable!("checked above; the others fold by member"),
             };
             values.set(i, Some(v));
         }
-        out.push(Series {
-            labels: key,
-            values,
-        });
+        values
+    });
+    Series {
+        labels: key,
+        values,
     }
-    Ok(Value::Vector(out))
 }
 
 /// Folds each step's values over `members`: `first` of the first present

@@ -267,14 +267,15 @@ impl MetricsDb {
         // The block list and the head's chunks are taken together under the
         // head's read lock (a cut publishes its block and drops the chunks
         // from the head under its write lock), so a sample is always found
-        // in one or the other. The compressed chunks are copied under the
-        // lock and decoded after it: appends wait only for the copy.
+        // in one or the other. The chunks are snapshotted under the lock
+        // (closed ones shared, the open one copied), on every core, and
+        // decoded after it: appends wait only for the snapshot.
         let (blocks, snapshots) = {
             let head = self.head.read().unwrap_or_else(|p| p.into_inner());
             let blocks = self.block_list();
             let snapshots: Vec<_> = head
                 .select(matchers)
-                .into_iter()
+                .into_par_iter()
                 .filter_map(|id| {
                     head.series(id)
                         .map(|s| (s.labels.clone(), s.snapshot(start, end)))
@@ -309,7 +310,7 @@ impl MetricsDb {
             groups.push(&rest[..n]);
             rest = &rest[n..];
         }
-        groups
+        let results = groups
             .into_par_iter()
             .map_init(Vec::new, |samples, group| {
                 samples.clear();
@@ -332,7 +333,11 @@ impl MetricsDb {
                 (!samples.is_empty()).then(|| f(group[0].0, samples))
             })
             .flatten()
-            .collect()
+            .collect();
+        // Releasing the snapshots touches every chunk: on every core too.
+        drop(parts);
+        snapshots.into_par_iter().for_each(drop);
+        results
     }
 
     /// Housekeeping, run periodically off the async runtime: cuts the head's
