@@ -4,9 +4,10 @@
 //! series once and then work step by step over columns.
 
 use crate::query::error::{QueryError, exec, same_labelset};
-use crate::query::storage::Queryable;
+use crate::query::storage::{Queryable, SeriesOutcome};
 use crate::query::value::{Column, Series, Value};
 use crate::query::{QueryOptions, aggregate, binary, functions, selector};
+use crate::storage::metrics::{Labels, Matcher};
 use promql_parser::parser::{AtModifier, Expr, Offset};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -80,6 +81,40 @@ impl<'a> Evaluator<'a> {
             )));
         }
         self.check("series selection")
+    }
+
+    /// `f` of every series matching `matchers` with samples in
+    /// `[start, end]`, called as the store decodes each (in parallel), in
+    /// label order, leaving out those `f` maps to nothing. Enforces the
+    /// series limit and checks the deadline as it goes; `stage` names the
+    /// work in a timeout's message.
+    pub fn select_map(
+        &self,
+        matchers: &[Matcher],
+        start: i64,
+        end: i64,
+        stage: &'static str,
+        f: impl Fn(&Labels, &[(i64, f64)]) -> SeriesOutcome + Sync,
+    ) -> Result<Vec<Series>, QueryError> {
+        let selected = AtomicUsize::new(0);
+        let outcomes = self
+            .storage
+            .select_map(matchers, start, end, &|labels, samples| {
+                let n = selected.fetch_add(1, Ordering::Relaxed);
+                if n >= self.opts.max_series {
+                    return Ok(None); // reported below, once all are counted
+                }
+                if n.is_multiple_of(256) {
+                    self.check(stage)?;
+                }
+                f(labels, samples)
+            });
+        self.check_selected(selected.into_inner())?;
+        let mut out = Vec::with_capacity(outcomes.len());
+        for series in outcomes {
+            out.extend(series?);
+        }
+        Ok(out)
     }
 
     /// Accounts for `n` more samples in memory.

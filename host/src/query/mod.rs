@@ -262,11 +262,14 @@ pub(crate) mod tests {
         };
         let err = instant_query(&s, &e, 1_000_000, &opts, None).unwrap_err();
         assert!(err.to_string().contains("max_series"), "{err}");
+        // Range functions evaluate series as they are selected: same limit.
+        let rate = parse("rate(m[5m])").unwrap();
+        let err = range_query(&s, &rate, 0, 1_500_000, 15_000, &opts, None).unwrap_err();
+        assert!(err.to_string().contains("max_series"), "{err}");
         let opts = QueryOptions {
             max_samples: 100,
             ..QueryOptions::default()
         };
-        let rate = parse("rate(m[5m])").unwrap();
         let err = range_query(&s, &rate, 0, 1_500_000, 15_000, &opts, None).unwrap_err();
         assert!(err.to_string().contains("too many samples"), "{err}");
     }

@@ -6,7 +6,7 @@
 use crate::query::error::{QueryError, exec};
 use crate::query::eval::{Evaluator, offset_ms};
 use crate::query::value::{Column, RangeSeries, RangeVector, Series, Value};
-use crate::storage::metrics::{Matcher, is_stale};
+use crate::storage::metrics::{Labels, Matcher, is_stale};
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{MatrixSelector, SubqueryExpr, VectorSelector};
 
@@ -50,40 +50,57 @@ pub fn vector_timestamps(ev: &Evaluator, vs: &VectorSelector) -> Result<Vec<Seri
 fn pick(
     ev: &Evaluator,
     vs: &VectorSelector,
-    value: impl Fn(i64, f64) -> f64,
+    value: impl Fn(i64, f64) -> f64 + Sync,
 ) -> Result<Vec<Series>, QueryError> {
     let refs = ev.ref_times(&vs.at, &vs.offset);
     let lookback = ev.opts.lookback_delta;
     let (lo, hi) = bounds(&refs);
-    let selected = ev.storage.select(&matchers(vs)?, lo - lookback, hi);
-    ev.check_selected(selected.len())?;
-    let mut out = Vec::with_capacity(selected.len());
-    for (labels, samples) in selected {
-        let mut values = Column::absent(refs.len());
-        let mut j = 0usize; // samples[..j] are at or before the current ref
-        let mut present = 0;
-        for (i, &r) in refs.iter().enumerate() {
-            if i > 0 && r < refs[i - 1] {
-                j = 0;
-            }
-            while j < samples.len() && samples[j].0 <= r {
-                j += 1;
-            }
-            if j == 0 {
-                continue;
-            }
-            let (t, v) = samples[j - 1];
-            if t >= r - lookback && !is_stale(v) {
-                values.set(i, Some(value(t, v)));
-                present += 1;
-            }
+    // Each series is reduced to its column as the store decodes it.
+    ev.select_map(
+        &matchers(vs)?,
+        lo - lookback,
+        hi,
+        "series selection",
+        |labels, samples| pick_series(ev, &refs, lookback, &value, labels, samples),
+    )
+}
+
+/// [`pick`] for one series.
+fn pick_series(
+    ev: &Evaluator,
+    refs: &[i64],
+    lookback: i64,
+    value: &impl Fn(i64, f64) -> f64,
+    labels: &Labels,
+    samples: &[(i64, f64)],
+) -> Result<Option<Series>, QueryError> {
+    let mut values = Column::absent(refs.len());
+    let mut j = 0usize; // samples[..j] are at or before the current ref
+    let mut present = 0;
+    for (i, &r) in refs.iter().enumerate() {
+        if i > 0 && r < refs[i - 1] {
+            j = 0;
         }
-        if present > 0 {
-            ev.add_samples(present)?;
-            out.push(Series { labels, values });
+        while j < samples.len() && samples[j].0 <= r {
+            j += 1;
+        }
+        if j == 0 {
+            continue;
+        }
+        let (t, v) = samples[j - 1];
+        if t >= r - lookback && !is_stale(v) {
+            values.set(i, Some(value(t, v)));
+            present += 1;
         }
     }
-    Ok(out)
+    if present == 0 {
+        return Ok(None);
+    }
+    ev.add_samples(present)?;
+    Ok(Some(Series {
+        labels: labels.clone(),
+        values,
+    }))
 }
 
 /// The windows a range vector is taken over: one per step, each

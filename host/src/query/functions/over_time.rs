@@ -11,7 +11,6 @@ use crate::query::value::{Column, Series, Value};
 use crate::storage::metrics::{Labels, is_stale};
 use promql_parser::parser::Expr;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The names this module evaluates, with the index of their range argument.
 pub fn range_arg(name: &str) -> Option<usize> {
@@ -65,41 +64,35 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
         keeps_name: name == "last_over_time",
         steps: ev.steps(),
     };
-    let evaluated = match &*args[idx] {
+    let out = match &*args[idx] {
         Expr::MatrixSelector(ms) => {
             let job = job(scalar_args(ev, args, idx)?);
             let (matchers, windows) = selector::matrix_windows(ev, ms)?;
             let (lo, hi) = windows.bounds();
-            let selected = AtomicUsize::new(0);
-            let evaluated =
-                ev.storage
-                    .select_map(&matchers, lo - windows.range, hi, &|labels, samples| {
-                        let n = selected.fetch_add(1, Ordering::Relaxed);
-                        if n >= ev.opts.max_series {
-                            return Ok(None); // reported below, once counted
-                        }
-                        if n.is_multiple_of(256) {
-                            ev.check("function evaluation")?;
-                        }
-                        let kept: Vec<(i64, f64)>;
-                        let samples = if samples.iter().any(|(_, v)| is_stale(*v)) {
-                            kept = samples
-                                .iter()
-                                .filter(|(_, v)| !is_stale(*v))
-                                .copied()
-                                .collect();
-                            &kept[..]
-                        } else {
-                            samples
-                        };
-                        if samples.is_empty() {
-                            return Ok(None);
-                        }
-                        ev.add_samples(samples.len())?;
-                        job.series(ev, &windows, labels, samples)
-                    });
-            ev.check_selected(selected.into_inner())?;
-            evaluated
+            ev.select_map(
+                &matchers,
+                lo - windows.range,
+                hi,
+                "function evaluation",
+                |labels, samples| {
+                    let kept: Vec<(i64, f64)>;
+                    let samples = if samples.iter().any(|(_, v)| is_stale(*v)) {
+                        kept = samples
+                            .iter()
+                            .filter(|(_, v)| !is_stale(*v))
+                            .copied()
+                            .collect();
+                        &kept[..]
+                    } else {
+                        samples
+                    };
+                    if samples.is_empty() {
+                        return Ok(None);
+                    }
+                    ev.add_samples(samples.len())?;
+                    job.series(ev, &windows, labels, samples)
+                },
+            )?
         }
         other => {
             let rv = match ev.eval(other)? {
@@ -113,7 +106,8 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
             };
             let job = job(scalar_args(ev, args, idx)?);
             let windows = Windows::new(rv.window_ends, rv.range);
-            rv.series
+            let evaluated: Vec<Result<Option<Series>, QueryError>> = rv
+                .series
                 .par_iter()
                 .enumerate()
                 .map(|(n, s)| {
@@ -122,15 +116,14 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
                     }
                     job.series(ev, &windows, &s.labels, &s.samples)
                 })
-                .collect()
+                .collect();
+            let mut out = Vec::with_capacity(evaluated.len());
+            for series in evaluated {
+                out.extend(series?);
+            }
+            out
         }
     };
-    let mut out = Vec::with_capacity(evaluated.len());
-    for r in evaluated {
-        if let Some(s) = r? {
-            out.push(s);
-        }
-    }
     if name == "absent_over_time" {
         let present: Vec<bool> = (0..ev.steps())
             .map(|i| out.iter().any(|s| s.values.is_present(i)))
