@@ -7,8 +7,10 @@
 //!
 //! 1. Cold start of the quickstart's plugins (engine, load, first instance),
 //!    with an empty compiled-artifact cache and with a warm one.
-//! 2. The overhead of an empty plugin call (the `misbehave` test plugin in
-//!    `empty` mode), through the raw instance and through supervision.
+//! 2. The overhead of an empty plugin call: a rule evaluation with no
+//!    payload either way (the threshold test rule, `misbehave = "idle"`),
+//!    and an exporter collection (the `misbehave` test plugin in `empty`
+//!    mode) given an empty target, a real one, and through supervision.
 //! 3. A 1,000-line batch of the example key=value parser in Wasm against the
 //!    same parser compiled natively into this benchmark, per line.
 
@@ -180,7 +182,37 @@ async fn main() {
             handle.collect(target.clone()).await.unwrap();
         }
         let supervised = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
-        rows.push(("empty call, instance (us)".into(), format!("{raw:.2}")));
+        // A call with no payload either way: a rule evaluation that
+        // returns nothing (no strings or lists for the host to lower).
+        let idle = runtime
+            .load(
+                Arc::new(spec(
+                    "idle",
+                    PluginKind::Rule,
+                    wasm("watchpost_test_threshold_rule"),
+                    r#"{"query":"","threshold":0,"alert":"a","record":"r","misbehave":"idle"}"#,
+                )),
+                state.path(),
+            )
+            .unwrap();
+        let mut idle = idle.instantiate().await.unwrap();
+        for at in 0..1000 {
+            idle.invoke(Call::Evaluate(at), Duration::from_secs(5))
+                .await
+                .unwrap();
+        }
+        let t = Instant::now();
+        for at in 0..i64::from(calls) {
+            idle.invoke(Call::Evaluate(at), Duration::from_secs(5))
+                .await
+                .unwrap();
+        }
+        let bare = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
+        rows.push(("empty call, no payload (us)".into(), format!("{bare:.2}")));
+        rows.push((
+            "empty call, exporter with an empty target (us)".into(),
+            format!("{raw:.2}"),
+        ));
         rows.push((
             "  with a scrape target's address and labels (us)".into(),
             format!("{with_target:.2}"),

@@ -2,7 +2,8 @@
 //! series above `threshold` becomes an alert candidate (its labels plus the
 //! configured ones, annotations passed through unexpanded: the host expands
 //! templates), and `record` gets the number of series the query returned.
-//! With `misbehave` it panics or loops instead, to test isolation.
+//! With `misbehave` it panics or loops instead, to test isolation, or does
+//! nothing at all, to measure a bare plugin call.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -30,7 +31,8 @@ pub struct Config {
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// `"panic"` or `"loop"`: misbehave on every evaluation instead (for the
-    /// host's isolation tests).
+    /// host's isolation tests); `"idle"`: return an empty evaluation without
+    /// querying (the cost of a plugin call itself, for the benchmark).
     #[serde(default)]
     pub misbehave: Option<String>,
 }
@@ -57,6 +59,14 @@ impl Rule for Threshold {
     fn evaluate(&mut self, at_ms: i64) -> watchpost_sdk::Result<Evaluation> {
         let c = &self.0;
         match c.misbehave.as_deref() {
+            // Nothing at all: the benchmark's empty plugin call.
+            Some("idle") => {
+                return Ok(Evaluation {
+                    alerts: Vec::new(),
+                    samples: Vec::new(),
+                    rules: Vec::new(),
+                });
+            }
             Some("panic") => panic!("threshold rule told to panic"),
             Some("loop") => {
                 let mut n = 0u64;
