@@ -67,12 +67,19 @@ impl BitWriter {
         &self.bytes
     }
 
-    /// The encoded bytes, giving up the writer.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+    /// The encoded bytes and the bits used in the last one (0: all 8),
+    /// giving up the writer; [`Self::from_parts`] takes them back.
+    pub fn into_parts(self) -> (Vec<u8>, u8) {
+        (self.bytes, self.used)
+    }
+
+    /// A writer continuing after [`Self::into_parts`]' bytes.
+    pub fn from_parts(bytes: Vec<u8>, used: u8) -> BitWriter {
+        BitWriter { bytes, used }
     }
 
     /// Total bits written.
+    #[cfg(test)]
     pub fn bit_len(&self) -> usize {
         if self.used == 0 {
             self.bytes.len() * 8

@@ -46,11 +46,7 @@ impl Bits {
     /// chunk are rare: a chunk restored from disk, say).
     fn writer(&mut self) -> &mut BitWriter {
         if let Bits::Sealed(bytes, used) = self {
-            let bit_len = match *used {
-                0 => bytes.len() * 8,
-                u => (bytes.len() - 1) * 8 + usize::from(u),
-            };
-            *self = Bits::Open(BitWriter::resume(bytes.to_vec(), bit_len));
+            *self = Bits::Open(BitWriter::from_parts(bytes.to_vec(), *used));
         }
         match self {
             Bits::Open(w) => w,
@@ -60,9 +56,8 @@ impl Bits {
 
     fn seal(&mut self) {
         if let Bits::Open(w) = self {
-            let used = (w.bit_len() % 8) as u8;
-            let bytes: Arc<[u8]> = std::mem::take(w).into_bytes().into();
-            *self = Bits::Sealed(bytes, used);
+            let (bytes, used) = std::mem::take(w).into_parts();
+            *self = Bits::Sealed(bytes.into(), used);
         }
     }
 }
