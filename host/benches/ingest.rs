@@ -179,7 +179,7 @@ fn main() {
                 _ => break,
             }
         }
-        parts.sort_by(|a, b| b.1.cmp(&a.1));
+        parts.sort_by_key(|part| std::cmp::Reverse(part.1));
         let parts: Vec<String> = parts
             .iter()
             .take(8)

@@ -73,10 +73,14 @@ fn json_line(i: usize) -> String {
         (i / 60) % 60,
         i % 60,
         i % 1000,
-        if i % 50 == 0 { "error" } else { "info" },
-        if i % 2 == 0 { "GET" } else { "POST" },
+        if i.is_multiple_of(50) {
+            "error"
+        } else {
+            "info"
+        },
+        if i.is_multiple_of(2) { "GET" } else { "POST" },
         i % 5000,
-        if i % 50 == 0 { 500 } else { 200 },
+        if i.is_multiple_of(50) { 500 } else { 200 },
         i % 300,
         i % 10,
         i * 2_654_435_761,
@@ -92,7 +96,7 @@ fn apache_line(i: usize) -> String {
         (i / 60) % 60,
         i % 60,
         i % 5000,
-        if i % 50 == 0 { 500 } else { 200 },
+        if i.is_multiple_of(50) { 500 } else { 200 },
         500 + i % 20_000
     )
 }
@@ -348,7 +352,9 @@ fn main() {
         .unwrap();
     let runtime = Runtime::new(None).unwrap();
     let state = tempfile::tempdir().unwrap();
-    let formats: [(&str, fn(usize) -> String, &str); 3] = [
+    /// A format's name, its line generator and its parser's config.
+    type Format = (&'static str, fn(usize) -> String, &'static str);
+    let formats: [Format; 3] = [
         ("postfix", postfix_line, "{}"),
         ("json", json_line, "{}"),
         ("grok", apache_line, r#"{"match": "%{COMBINEDAPACHELOG}"}"#),

@@ -185,27 +185,31 @@ impl PluginInstance {
     pub async fn invoke(&mut self, call: Call, timeout: Duration) -> Result<Reply, CallFailure> {
         let deadline = arm_deadline(&mut self.store, timeout);
         self.store.data_mut().staged.clear();
-        let (store, guest) = (&mut self.store, &self.guest);
-        let work = async {
-            match (guest, call) {
-                (Guest::Exporter(g), Call::Collect(t)) => {
-                    g.call_collect(&mut *store, &t).await.map(Reply::Collect)
+        let outcome = {
+            let (store, guest) = (&mut self.store, &self.guest);
+            // Built in place: moving a started-size call future costs as much
+            // as a short call (see `within`).
+            let work = pin!(async {
+                match (guest, call) {
+                    (Guest::Exporter(g), Call::Collect(t)) => {
+                        g.call_collect(&mut *store, &t).await.map(Reply::Collect)
+                    }
+                    (Guest::Parser(g), Call::Parse(b)) => {
+                        g.call_parse(&mut *store, &b).await.map(Reply::Parse)
+                    }
+                    (Guest::Rule(g), Call::Evaluate(at)) => {
+                        g.call_evaluate(&mut *store, at).await.map(Reply::Evaluate)
+                    }
+                    (Guest::Notifier(g), Call::Deliver(n)) => {
+                        g.call_deliver(&mut *store, &n).await.map(Reply::Deliver)
+                    }
+                    (_, call) => Err(wasmtime::format_err!(
+                        "host bug: {call:?} sent to a plugin of another kind"
+                    )),
                 }
-                (Guest::Parser(g), Call::Parse(b)) => {
-                    g.call_parse(&mut *store, &b).await.map(Reply::Parse)
-                }
-                (Guest::Rule(g), Call::Evaluate(at)) => {
-                    g.call_evaluate(&mut *store, at).await.map(Reply::Evaluate)
-                }
-                (Guest::Notifier(g), Call::Deliver(n)) => {
-                    g.call_deliver(&mut *store, &n).await.map(Reply::Deliver)
-                }
-                (_, call) => Err(wasmtime::format_err!(
-                    "host bug: {call:?} sent to a plugin of another kind"
-                )),
-            }
+            });
+            within(deadline + HOST_GRACE, work).await
         };
-        let outcome = within(deadline + HOST_GRACE, pin!(work)).await;
         let result = match outcome {
             Some(Ok(reply)) => Ok(reply),
             Some(Err(e)) => Err(classify(&mut self.store, &e, false)),

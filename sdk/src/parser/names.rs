@@ -8,39 +8,27 @@ use std::borrow::Cow;
 /// `WARNING`, `err`, `fatal`, `CRIT`, logrus' `ERRO`, ...); `Unknown` when
 /// the name is not a level.
 pub fn severity_from_name(name: &str) -> Severity {
-    const NAMES: &[(&str, Severity)] = &[
-        ("info", Severity::Info),
-        ("error", Severity::Error),
-        ("warn", Severity::Warning),
-        ("warning", Severity::Warning),
-        ("debug", Severity::Debug),
-        ("trace", Severity::Trace),
-        ("notice", Severity::Notice),
-        ("critical", Severity::Critical),
-        ("fatal", Severity::Critical),
-        ("err", Severity::Error),
-        ("crit", Severity::Critical),
-        ("information", Severity::Info),
-        ("informational", Severity::Info),
-        ("dbg", Severity::Debug),
-        ("trc", Severity::Trace),
-        ("eror", Severity::Error),
-        ("erro", Severity::Error),
-        ("debu", Severity::Debug),
-        ("trac", Severity::Trace),
-        ("fata", Severity::Critical),
-        ("severe", Severity::Critical),
-        ("dpanic", Severity::Critical),
-        ("alert", Severity::Alert),
-        ("emerg", Severity::Emergency),
-        ("emergency", Severity::Emergency),
-        ("panic", Severity::Emergency),
-        ("pani", Severity::Emergency),
-    ];
-    NAMES
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map_or(Severity::Unknown, |(_, s)| *s)
+    // Lower-cased into a stack buffer and matched: every line of a log
+    // carries a level, so this runs per line and must not allocate.
+    let mut lower = [0u8; 16];
+    let Some(lower) = lower.get_mut(..name.len()) else {
+        return Severity::Unknown;
+    };
+    for (to, from) in lower.iter_mut().zip(name.bytes()) {
+        *to = from.to_ascii_lowercase();
+    }
+    match &*lower {
+        b"info" | b"information" | b"informational" => Severity::Info,
+        b"error" | b"err" | b"eror" | b"erro" => Severity::Error,
+        b"warn" | b"warning" => Severity::Warning,
+        b"debug" | b"dbg" | b"debu" => Severity::Debug,
+        b"trace" | b"trc" | b"trac" => Severity::Trace,
+        b"notice" => Severity::Notice,
+        b"critical" | b"crit" | b"fatal" | b"fata" | b"severe" | b"dpanic" => Severity::Critical,
+        b"alert" => Severity::Alert,
+        b"emerg" | b"emergency" | b"panic" | b"pani" => Severity::Emergency,
+        _ => Severity::Unknown,
+    }
 }
 
 /// `name` made a valid field or label name as Loki's parsers do it:
@@ -64,6 +52,68 @@ pub fn sanitize_name(name: Cow<'_, str>, leading: bool) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_level_name_in_any_case() {
+        const NAMES: &[(&str, Severity)] = &[
+            ("info", Severity::Info),
+            ("information", Severity::Info),
+            ("informational", Severity::Info),
+            ("error", Severity::Error),
+            ("err", Severity::Error),
+            ("eror", Severity::Error),
+            ("erro", Severity::Error),
+            ("warn", Severity::Warning),
+            ("warning", Severity::Warning),
+            ("debug", Severity::Debug),
+            ("dbg", Severity::Debug),
+            ("debu", Severity::Debug),
+            ("trace", Severity::Trace),
+            ("trc", Severity::Trace),
+            ("trac", Severity::Trace),
+            ("notice", Severity::Notice),
+            ("critical", Severity::Critical),
+            ("crit", Severity::Critical),
+            ("fatal", Severity::Critical),
+            ("fata", Severity::Critical),
+            ("severe", Severity::Critical),
+            ("dpanic", Severity::Critical),
+            ("alert", Severity::Alert),
+            ("emerg", Severity::Emergency),
+            ("emergency", Severity::Emergency),
+            ("panic", Severity::Emergency),
+            ("pani", Severity::Emergency),
+        ];
+        for &(name, severity) in NAMES {
+            let mixed: String = name
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            for spelling in [name.to_string(), name.to_ascii_uppercase(), mixed] {
+                assert_eq!(severity_from_name(&spelling), severity, "{spelling}");
+            }
+            // Not a prefix, a suffix or a padded name.
+            let padded = format!(" {name}");
+            for near in [&name[1..], &name[..name.len() - 1], padded.as_str()] {
+                if !NAMES.iter().any(|(n, _)| *n == near) {
+                    assert_eq!(severity_from_name(near), Severity::Unknown, "{near:?}");
+                }
+            }
+        }
+        // Longer than any level; non-ASCII case folding is not attempted.
+        assert_eq!(
+            severity_from_name("informationalinformational"),
+            Severity::Unknown
+        );
+        assert_eq!(severity_from_name("\u{130}nfo"), Severity::Unknown);
+    }
 
     #[test]
     fn levels() {

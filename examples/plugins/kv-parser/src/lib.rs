@@ -11,6 +11,7 @@
 
 use serde::Deserialize;
 use std::borrow::Cow;
+use watchpost_sdk::parser::severity_from_name;
 use watchpost_sdk::{Parser, Record, Severity, SourceMeta, Value};
 
 /// The `[plugin.config]` table.
@@ -49,14 +50,13 @@ impl Parser for KvParser {
     }
 
     fn parse<'a>(&mut self, line: &'a str, _meta: &SourceMeta) -> Result<Record<'a>, String> {
-        let pairs = pairs(line)?;
-        if pairs.is_empty() {
-            return Err("no key=value pair in line".into());
-        }
         let mut record = Record::new(line);
-        for pair in pairs {
+        let mut seen = false;
+        for pair in Pairs::new(line) {
+            let pair = pair?;
+            seen = true;
             if pair.key == self.config.level_key {
-                record.severity = severity(&pair.value);
+                record.severity = severity_from_name(&pair.value);
                 if record.severity != Severity::Unknown {
                     continue;
                 }
@@ -73,6 +73,9 @@ impl Parser for KvParser {
                 };
                 record.fields.push((Cow::Borrowed(pair.key), value));
             }
+        }
+        if !seen {
+            return Err("no key=value pair in line".into());
         }
         Ok(record)
     }
@@ -91,61 +94,123 @@ pub struct Pair<'a> {
 
 /// Splits a line into its pairs; bare words (no `=`) are skipped.
 pub fn pairs(line: &str) -> Result<Vec<Pair<'_>>, String> {
-    let mut out = Vec::new();
-    let mut rest = line.trim_start();
-    while !rest.is_empty() {
-        let word_end = rest.find([' ', '\t', '=']).unwrap_or(rest.len());
-        let key = &rest[..word_end];
-        rest = &rest[word_end..];
-        let Some(after_eq) = rest.strip_prefix('=') else {
-            // A bare word such as `done` in `done user=bob`.
-            rest = rest.trim_start();
-            continue;
-        };
-        if key.is_empty() {
-            return Err("'=' without a key".into());
-        }
-        let (value, quoted, next) = match after_eq.strip_prefix('"') {
-            Some(body) => {
-                let (value, next) = quoted_value(body)
-                    .ok_or_else(|| format!("unterminated quoted value for {key}"))?;
-                (value, true, next)
-            }
-            None => {
-                let end = after_eq.find([' ', '\t']).unwrap_or(after_eq.len());
-                (Cow::Borrowed(&after_eq[..end]), false, &after_eq[end..])
-            }
-        };
-        out.push(Pair { key, value, quoted });
-        rest = next.trim_start();
-    }
-    Ok(out)
+    Pairs::new(line).collect()
 }
 
-/// The value after an opening quote and the text after its closing quote.
-/// `\"` and `\\` are unescaped (copying only then), `\n` becomes a newline.
-fn quoted_value(body: &str) -> Option<(Cow<'_, str>, &str)> {
-    let mut owned: Option<String> = None;
-    let mut chars = body.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => {
-                let value = owned.map_or(Cow::Borrowed(&body[..i]), Cow::Owned);
-                return Some((value, &body[i + 1..]));
+/// The pairs of a line, one at a time (no list to allocate per line).
+///
+/// Keys end at a space, tab or `=`, unquoted values at a space or tab, and
+/// any whitespace separates pairs. It scans bytes, not chars: every
+/// delimiter is ASCII, and UTF-8 never uses an ASCII byte inside a
+/// multi-byte character, so slicing at a delimiter is always on a char
+/// boundary.
+pub struct Pairs<'a> {
+    line: &'a str,
+    pos: usize,
+}
+
+impl<'a> Pairs<'a> {
+    /// The pairs of `line`.
+    pub fn new(line: &'a str) -> Self {
+        Pairs { line, pos: 0 }
+    }
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// The first position from `pos` whose byte `stop` accepts, or the end.
+fn scan(bytes: &[u8], mut pos: usize, stop: impl Fn(u8) -> bool) -> usize {
+    while pos < bytes.len() && !stop(bytes[pos]) {
+        pos += 1;
+    }
+    pos
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = Result<Pair<'a>, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (line, bytes) = (self.line, self.line.as_bytes());
+        let mut pos = self.pos;
+        let item = loop {
+            // Any whitespace before a key, as `str::trim_start` sees it.
+            pos = bytes.len() - line[pos..].trim_start().len();
+            if pos >= bytes.len() {
+                break None;
             }
-            '\\' => {
-                let buf = owned.get_or_insert_with(|| body[..i].to_string());
-                match chars.next()?.1 {
+            let start = pos;
+            pos = scan(bytes, pos, |b| is_blank(b) || b == b'=');
+            let key = &line[start..pos];
+            if bytes.get(pos) != Some(&b'=') {
+                // A bare word such as `done` in `done user=bob`.
+                continue;
+            }
+            pos += 1;
+            if key.is_empty() {
+                pos = bytes.len();
+                break Some(Err("'=' without a key".into()));
+            }
+            if bytes.get(pos) == Some(&b'"') {
+                let Some((value, len)) = quoted_value(&line[pos + 1..]) else {
+                    pos = bytes.len();
+                    break Some(Err(format!("unterminated quoted value for {key}")));
+                };
+                pos += 1 + len;
+                break Some(Ok(Pair {
+                    key,
+                    value,
+                    quoted: true,
+                }));
+            }
+            let start = pos;
+            pos = scan(bytes, pos, is_blank);
+            break Some(Ok(Pair {
+                key,
+                value: Cow::Borrowed(&line[start..pos]),
+                quoted: false,
+            }));
+        };
+        self.pos = pos;
+        item
+    }
+}
+
+/// The value after an opening quote and how many bytes it took, closing
+/// quote included. `\"` and `\\` are unescaped (copying only then), `\n`
+/// becomes a newline and `\t` a tab.
+fn quoted_value(body: &str) -> Option<(Cow<'_, str>, usize)> {
+    let bytes = body.as_bytes();
+    let mut owned: Option<String> = None;
+    // Start of the text not yet copied into `owned`.
+    let mut pending = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let value = match owned {
+                    None => Cow::Borrowed(&body[..i]),
+                    Some(mut buf) => {
+                        buf.push_str(&body[pending..i]);
+                        Cow::Owned(buf)
+                    }
+                };
+                return Some((value, i + 1));
+            }
+            b'\\' => {
+                let buf = owned.get_or_insert_with(String::new);
+                buf.push_str(&body[pending..i]);
+                let escaped = body[i + 1..].chars().next()?;
+                match escaped {
                     'n' => buf.push('\n'),
                     't' => buf.push('\t'),
                     other => buf.push(other),
                 }
+                i += 1 + escaped.len_utf8();
+                pending = i;
             }
-            c => {
-                if let Some(buf) = owned.as_mut() {
-                    buf.push(c);
-                }
-            }
+            _ => i += 1,
         }
     }
     None
@@ -168,22 +233,6 @@ fn typed(value: Cow<'_, str>) -> Value<'_> {
         "true" => Value::Boolean(true),
         "false" => Value::Boolean(false),
         _ => Value::Text(value),
-    }
-}
-
-/// Common spellings of log levels, case-insensitive.
-pub fn severity(level: &str) -> Severity {
-    match level.to_ascii_lowercase().as_str() {
-        "trace" => Severity::Trace,
-        "debug" | "dbg" => Severity::Debug,
-        "info" | "information" => Severity::Info,
-        "notice" => Severity::Notice,
-        "warn" | "warning" => Severity::Warning,
-        "error" | "err" => Severity::Error,
-        "crit" | "critical" | "fatal" => Severity::Critical,
-        "alert" => Severity::Alert,
-        "emerg" | "emergency" | "panic" => Severity::Emergency,
-        _ => Severity::Unknown,
     }
 }
 

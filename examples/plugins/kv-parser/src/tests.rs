@@ -75,12 +75,18 @@ fn typing_rules() {
 
 #[test]
 fn levels() {
-    assert_eq!(severity("WARN"), Severity::Warning);
-    assert_eq!(severity("err"), Severity::Error);
-    assert_eq!(severity("fatal"), Severity::Critical);
-    assert_eq!(severity("chatty"), Severity::Unknown);
-    // An unknown level is kept as a field so nothing is lost.
     let mut p = parser(serde_json::json!({}));
+    for (level, severity) in [
+        ("WARN", Severity::Warning),
+        ("err", Severity::Error),
+        ("fatal", Severity::Critical),
+    ] {
+        let line = format!("level={level} msg=x");
+        let r = p.parse(&line, &meta()).unwrap();
+        assert_eq!(r.severity, severity, "{level}");
+        assert!(r.fields.is_empty());
+    }
+    // An unknown level is kept as a field so nothing is lost.
     let r = p.parse("level=chatty msg=x", &meta()).unwrap();
     assert_eq!(r.severity, Severity::Unknown);
     assert_eq!(r.fields, [("level".into(), Value::Text("chatty".into()))]);
@@ -144,4 +150,79 @@ fn a_batch_through_the_encoder() {
         resolve(&batch.text, &out, second.parse_error.unwrap()),
         "no key=value pair in line"
     );
+}
+
+/// The tokenizer as first written, char by char with `str` searches: the
+/// byte scanner must split every line exactly as it does.
+fn reference_pairs(line: &str) -> Result<Vec<Pair<'_>>, String> {
+    fn quoted(body: &str) -> Option<(Cow<'_, str>, &str)> {
+        let mut owned: Option<String> = None;
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    let value = owned.map_or(Cow::Borrowed(&body[..i]), Cow::Owned);
+                    return Some((value, &body[i + 1..]));
+                }
+                '\\' => {
+                    let buf = owned.get_or_insert_with(|| body[..i].to_string());
+                    match chars.next()?.1 {
+                        'n' => buf.push('\n'),
+                        't' => buf.push('\t'),
+                        other => buf.push(other),
+                    }
+                }
+                c => {
+                    if let Some(buf) = owned.as_mut() {
+                        buf.push(c);
+                    }
+                }
+            }
+        }
+        None
+    }
+    let mut out = Vec::new();
+    let mut rest = line.trim_start();
+    while !rest.is_empty() {
+        let word_end = rest.find([' ', '\t', '=']).unwrap_or(rest.len());
+        let key = &rest[..word_end];
+        rest = &rest[word_end..];
+        let Some(after_eq) = rest.strip_prefix('=') else {
+            rest = rest.trim_start();
+            continue;
+        };
+        if key.is_empty() {
+            return Err("'=' without a key".into());
+        }
+        let (value, quoted_, next) = match after_eq.strip_prefix('"') {
+            Some(body) => {
+                let (value, next) =
+                    quoted(body).ok_or_else(|| format!("unterminated quoted value for {key}"))?;
+                (value, true, next)
+            }
+            None => {
+                let end = after_eq.find([' ', '\t']).unwrap_or(after_eq.len());
+                (Cow::Borrowed(&after_eq[..end]), false, &after_eq[end..])
+            }
+        };
+        out.push(Pair {
+            key,
+            value,
+            quoted: quoted_,
+        });
+        rest = next.trim_start();
+    }
+    Ok(out)
+}
+
+#[test]
+fn the_byte_scanner_splits_as_the_char_tokenizer() {
+    // Delimiters, escapes, other whitespace and multi-byte characters.
+    const ALPHABET: [&str; 16] = [
+        "a", "b", "1", "n", "t", "=", "\"", "\\", " ", "\t", "\r", "\n", "é", "\u{a0}", "\u{3000}",
+        "日本",
+    ];
+    for line in watchpost_sdk::testing::random_lines(&ALPHABET, 20_000) {
+        assert_eq!(pairs(&line), reference_pairs(&line), "{line:?}");
+    }
 }

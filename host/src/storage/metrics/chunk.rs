@@ -782,7 +782,7 @@ mod tests {
             let mut bytes = c.to_bytes();
             if round % 2 == 1 {
                 // Flip bits, or cut the stream short.
-                if rand() % 3 == 0 {
+                if rand().is_multiple_of(3) {
                     bytes.truncate(2 + (rand() as usize % (bytes.len() - 1)));
                 } else {
                     for _ in 0..1 + rand() % 3 {
