@@ -135,8 +135,7 @@ impl<'a> Iterator for Pairs<'a> {
         let (line, bytes) = (self.line, self.line.as_bytes());
         let mut pos = self.pos;
         let item = loop {
-            // Any whitespace before a key, as `str::trim_start` sees it.
-            pos = bytes.len() - line[pos..].trim_start().len();
+            pos = skip_whitespace(line, pos);
             if pos >= bytes.len() {
                 break None;
             }
@@ -150,12 +149,12 @@ impl<'a> Iterator for Pairs<'a> {
             pos += 1;
             if key.is_empty() {
                 pos = bytes.len();
-                break Some(Err("'=' without a key".into()));
+                break Some(Err(missing_key()));
             }
             if bytes.get(pos) == Some(&b'"') {
                 let Some((value, len)) = quoted_value(&line[pos + 1..]) else {
                     pos = bytes.len();
-                    break Some(Err(format!("unterminated quoted value for {key}")));
+                    break Some(Err(unterminated(key)));
                 };
                 pos += 1 + len;
                 break Some(Ok(Pair {
@@ -177,9 +176,44 @@ impl<'a> Iterator for Pairs<'a> {
     }
 }
 
+// Errors are built out of line: kept out of `next`, they leave its loop
+// fewer values to hold in registers (Cranelift, which compiles plugins,
+// spills readily in a large function).
+#[cold]
+#[inline(never)]
+fn missing_key() -> String {
+    "'=' without a key".into()
+}
+
+#[cold]
+#[inline(never)]
+fn unterminated(key: &str) -> String {
+    format!("unterminated quoted value for {key}")
+}
+
+/// Any whitespace from `pos` on, as `str::trim_start` sees it: ASCII
+/// whitespace byte by byte, other Unicode whitespace through `trim_start`.
+fn skip_whitespace(line: &str, mut pos: usize) -> usize {
+    let bytes = line.as_bytes();
+    loop {
+        pos = scan(bytes, pos, |b| {
+            !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+        });
+        if bytes.get(pos).is_none_or(|b| b.is_ascii()) {
+            return pos;
+        }
+        let next = bytes.len() - line[pos..].trim_start().len();
+        if next == pos {
+            return pos;
+        }
+        pos = next;
+    }
+}
+
 /// The value after an opening quote and how many bytes it took, closing
 /// quote included. `\"` and `\\` are unescaped (copying only then), `\n`
 /// becomes a newline and `\t` a tab.
+#[inline(never)]
 fn quoted_value(body: &str) -> Option<(Cow<'_, str>, usize)> {
     let bytes = body.as_bytes();
     let mut owned: Option<String> = None;

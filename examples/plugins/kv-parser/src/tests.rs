@@ -218,9 +218,9 @@ fn reference_pairs(line: &str) -> Result<Vec<Pair<'_>>, String> {
 #[test]
 fn the_byte_scanner_splits_as_the_char_tokenizer() {
     // Delimiters, escapes, other whitespace and multi-byte characters.
-    const ALPHABET: [&str; 16] = [
+    const ALPHABET: [&str; 18] = [
         "a", "b", "1", "n", "t", "=", "\"", "\\", " ", "\t", "\r", "\n", "é", "\u{a0}", "\u{3000}",
-        "日本",
+        "日本", "\u{b}", "\u{c}",
     ];
     for line in watchpost_sdk::testing::random_lines(&ALPHABET, 20_000) {
         assert_eq!(pairs(&line), reference_pairs(&line), "{line:?}");
