@@ -13,6 +13,9 @@ mod support;
 mod data;
 #[path = "promql_diff/remote_write.rs"]
 mod remote_write;
+#[allow(dead_code)]
+#[path = "promql_diff/rng.rs"]
+mod rng;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -215,8 +215,10 @@ pub fn grouping_key(labels: &Labels, modifier: Option<&LabelModifier>) -> Labels
 
 /// Welford's population variance.
 fn variance(first: f64, rest: impl Iterator<Item = f64>) -> f64 {
-    let (mut count, mut mean, mut m2) = (0.0f64, 0.0f64, 0.0f64);
-    for v in std::iter::once(first).chain(rest) {
+    // Started from the first value, as Prometheus does: a group of one is 0
+    // even when its value is NaN or infinite.
+    let (mut count, mut mean, mut m2) = (1.0f64, first, 0.0f64);
+    for v in rest {
         count += 1.0;
         let delta = v - mean;
         mean += delta / count;
@@ -378,6 +380,35 @@ mod tests {
             eval_lines(&s, "quantile(0.5, x{job=\"a\"})", 0).unwrap(),
             [r#"{} 2"#]
         );
+    }
+
+    #[test]
+    fn a_group_of_one_has_no_deviation_whatever_its_value() {
+        let mut s = MemStore::new();
+        for (i, v) in [f64::NAN, f64::INFINITY, -2.5].into_iter().enumerate() {
+            let instance = i.to_string();
+            s.add(
+                Labels::new([("__name__", "y"), ("instance", instance.as_str())]).unwrap(),
+                [(0, v)],
+            );
+        }
+        for op in ["stddev", "stdvar"] {
+            assert_eq!(
+                eval_lines(&s, &format!("{op} by (instance) (y)"), 0).unwrap(),
+                [
+                    r#"{instance="0"} 0"#,
+                    r#"{instance="1"} 0"#,
+                    r#"{instance="2"} 0"#
+                ],
+                "{op}"
+            );
+            // Two or more: NaN and infinities still poison the result.
+            assert_eq!(
+                eval_lines(&s, &format!("{op}(y)"), 0).unwrap(),
+                [r#"{} NaN"#],
+                "{op}"
+            );
+        }
     }
 
     #[test]

@@ -286,6 +286,12 @@ fn vector_vector(
         if i % 64 == 0 {
             ev.check("binary operation")?;
         }
+        // A step where either side has no sample matches nothing, and
+        // Prometheus looks no further: not even for duplicates.
+        let has_sample = |side: &[Series]| side.iter().any(|s| s.values.is_present(i));
+        if !has_sample(&many) || !has_sample(&one) {
+            continue;
+        }
         // The "one" side must be unique per signature at every step.
         for (g, members) in one_members.iter().enumerate() {
             let mut present = members.iter().filter(|&&r| one[r].values.is_present(i));
@@ -425,6 +431,24 @@ mod tests {
         );
         let err = eval_lines(&s, "errors + ignoring(code) total", 0).unwrap_err();
         assert!(err.to_string().contains("group_left/group_right"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_side_matches_nothing_without_looking_for_duplicates() {
+        let s = store();
+        // The right side has duplicates, but the left side is empty (and
+        // the other way round): Prometheus answers empty, not an error.
+        for expr in [
+            "missing + on(job) errors",
+            "errors + on(job) missing",
+            "errors{code=\"404\"} > on(job) group_left () errors",
+        ] {
+            assert_eq!(
+                eval_lines(&s, expr, 0).unwrap(),
+                Vec::<String>::new(),
+                "{expr}"
+            );
+        }
     }
 
     #[test]

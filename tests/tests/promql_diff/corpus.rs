@@ -32,6 +32,8 @@ pub enum Expect {
     Success { empty: bool },
     /// An error, of this `errorType` when given.
     Error(Option<String>),
+    /// Not stated: a generated query (see `random`), only compared.
+    Unknown,
 }
 
 /// One corpus entry.

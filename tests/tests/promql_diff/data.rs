@@ -4,6 +4,8 @@
 //! counters with resets and gaps, gauges, classic histograms, a series ended
 //! by a staleness marker, one that just stops, NaN and infinities.
 
+use crate::rng::Rng;
+
 /// Time between two samples of a series, in milliseconds.
 pub const STEP_MS: i64 = 15_000;
 /// Sample slots per series: `base + 0m` to `base + 65m` inclusive.
@@ -48,34 +50,6 @@ pub fn base_now() -> i64 {
         .unwrap()
         .as_millis() as i64;
     (now - 70 * 60_000).div_euclid(60_000) * 60_000 + 60_000
-}
-
-/// SplitMix64: small, seeded, good enough for test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in `[lo, hi)`.
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    /// Uniform integer in `[lo, hi]`.
-    fn int(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
-    }
 }
 
 /// Slot `i`'s timestamp, optionally jittered by up to ±400 ms.

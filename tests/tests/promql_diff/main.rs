@@ -17,6 +17,10 @@
 //! - `WATCHPOST_DIFF_DUMP=<dir>` writes both answers of every query to
 //!   `<dir>/L<line>.prometheus.json` and `<dir>/L<line>.candidate.json`.
 //!
+//! - `WATCHPOST_DIFF_RANDOM=<n>` adds `n` random queries (default
+//!   [`RANDOM_QUERIES`]) drawn from a seeded PromQL grammar (`random`);
+//!   `WATCHPOST_DIFF_SEED=<u64>` draws another set.
+//!
 //! Whatever the mode, each query's corpus marker (`!error`, `!empty`) is
 //! checked against Prometheus, so the corpus cannot silently rot.
 
@@ -27,7 +31,9 @@ mod compare;
 mod corpus;
 mod data;
 mod grafana;
+mod random;
 mod remote_write;
+mod rng;
 
 use compare::Verdict;
 use corpus::{Expect, Query, When};
@@ -40,6 +46,11 @@ use support::{Server, agent, encode, get, wait_for};
 const CORPUS: &str = "data/promql-diff/queries.txt";
 /// The issue asks for at least this many queries.
 const MIN_QUERIES: usize = 150;
+/// Random queries asked besides the corpus, unless `WATCHPOST_DIFF_RANDOM`
+/// says otherwise.
+const RANDOM_QUERIES: usize = 300;
+/// Their default seed.
+const RANDOM_SEED: u64 = 42;
 
 /// Unix seconds with milliseconds, as the API takes them.
 fn seconds(ms: i64) -> String {
@@ -82,6 +93,7 @@ fn corpus_mistake(q: &Query, answer: &Value) -> Option<String> {
     let status = answer["status"].as_str();
     let result = &answer["data"]["result"];
     match &q.expect {
+        Expect::Unknown => None,
         Expect::Error(_) if status != Some("error") => {
             Some(format!("marked !error but Prometheus answered {status:?}"))
         }
@@ -180,12 +192,17 @@ fn promql_answers_match_prometheus() {
     let only = std::env::var("WATCHPOST_DIFF_ONLY").unwrap_or_default();
     let dump = std::env::var_os("WATCHPOST_DIFF_DUMP").map(std::path::PathBuf::from);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS);
-    let queries = corpus::parse(&std::fs::read_to_string(&path).unwrap());
+    let mut queries = corpus::parse(&std::fs::read_to_string(&path).unwrap());
     assert!(
         queries.len() >= MIN_QUERIES,
         "only {} queries",
         queries.len()
     );
+    let env_number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    let random = env_number("WATCHPOST_DIFF_RANDOM").unwrap_or(RANDOM_QUERIES as u64);
+    let seed = env_number("WATCHPOST_DIFF_SEED").unwrap_or(RANDOM_SEED);
+    // Numbered past the corpus' lines, so a DIFF line tells them apart.
+    queries.extend(random::queries(seed, random as usize, 100_000));
 
     let dir = tempfile::tempdir().unwrap();
     let base = data::base_now();

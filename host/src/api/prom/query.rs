@@ -61,7 +61,12 @@ enum Request {
 }
 
 async fn run(app: Arc<App>, text: &str, request: Request, opts: QueryOptions) -> ApiResult {
-    let expr = query::parse(text).map_err(|e| ApiError::invalid_param("query", e))?;
+    // Prometheus 2.42 names the parameter in an instant query's parse error
+    // but not in a range query's.
+    let expr = query::parse(text).map_err(|e| match request {
+        Request::Instant { .. } => ApiError::invalid_param("query", e),
+        Request::Range { .. } => ApiError::bad_data(e.to_string()),
+    })?;
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(Arc::clone(&cancel));
     let db = Arc::clone(&app.metrics);

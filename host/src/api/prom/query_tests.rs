@@ -123,4 +123,13 @@ async fn errors_carry_prometheus_types_and_statuses() {
     }
     let (_, body) = raw(&app, Method::GET, "/api/v1/query?query=sum(", None).await;
     assert!(body.contains("invalid parameter \\\"query\\\": "), "{body}");
+    // A range query's parse error is bare in Prometheus 2.42.
+    let uri = "/api/v1/query_range?query=sum(&start=0&end=60&step=15";
+    let (status, body) = raw(&app, Method::GET, uri, None).await;
+    assert_eq!(status.as_u16(), 400, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["error"].as_str().unwrap().starts_with("1:5: parse error"),
+        "{body}"
+    );
 }

@@ -5,7 +5,7 @@
 
 use crate::query::error::{QueryError, exec};
 use crate::query::eval::{Evaluator, check_unique_series};
-use crate::query::functions::stats::{incremental_mean, kahan_inc, quantile};
+use crate::query::functions::stats::{compensated_mean, compensated_sum, kahan_inc, quantile};
 use crate::query::selector::{self, Windows, window};
 use crate::query::value::{Column, Series, Value};
 use crate::storage::metrics::{Labels, is_stale};
@@ -268,7 +268,7 @@ fn step_fn(name: &str) -> StepFn {
             Ok(Some(n as f64))
         },
         "resets" => |s, _| Ok(Some(s.windows(2).filter(|w| w[1].1 < w[0].1).count() as f64)),
-        "avg_over_time" => |s, _| Ok(Some(incremental_mean(s.iter().map(|(_, v)| *v)))),
+        "avg_over_time" => |s, _| Ok(Some(compensated_mean(s.iter().map(|(_, v)| *v)))),
         "min_over_time" => |s, _| {
             Ok(Some(s.iter().skip(1).fold(s[0].1, |m, &(_, v)| {
                 if v < m || m.is_nan() { v } else { m }
@@ -279,7 +279,7 @@ fn step_fn(name: &str) -> StepFn {
                 if v > m || m.is_nan() { v } else { m }
             })))
         },
-        "sum_over_time" => |s, _| Ok(Some(s.iter().map(|(_, v)| v).sum())),
+        "sum_over_time" => |s, _| Ok(Some(compensated_sum(s.iter().map(|(_, v)| *v)))),
         "count_over_time" => |s, _| Ok(Some(s.len() as f64)),
         "stddev_over_time" => |s, _| Ok(Some(variance(s).sqrt())),
         "stdvar_over_time" => |s, _| Ok(Some(variance(s))),

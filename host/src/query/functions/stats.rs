@@ -42,24 +42,51 @@ pub fn quantile(q: f64, values: &mut [f64]) -> f64 {
     values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
 }
 
+/// `sum_over_time` as Prometheus computes it: a compensated sum (an
+/// infinite sum is returned as is, not plus its NaN compensation).
+pub fn compensated_sum(values: impl IntoIterator<Item = f64>) -> f64 {
+    let (mut sum, mut c) = (0.0f64, 0.0f64);
+    for v in values {
+        (sum, c) = kahan_inc(v, sum, c);
+    }
+    if sum.is_infinite() { sum } else { sum + c }
+}
+
+/// `avg_over_time` as Prometheus computes it: the incremental mean below,
+/// its increments summed with compensation (to the last bit: `15.2`, not
+/// `15.200000000000001`, for ten small integers).
+pub fn compensated_mean(values: impl IntoIterator<Item = f64>) -> f64 {
+    let (mut mean, mut c, mut count) = (0.0f64, 0.0f64, 0.0f64);
+    for v in values {
+        count += 1.0;
+        if keeps_infinite_mean(mean, v) {
+            continue;
+        }
+        (mean, c) = kahan_inc(v / count - mean / count, mean, c);
+    }
+    if mean.is_infinite() { mean } else { mean + c }
+}
+
 /// The mean, computed incrementally so huge values do not overflow, as
-/// Prometheus' `avg` and `avg_over_time` do (an infinite mean stays put
-/// unless a NaN or an infinity of the other sign arrives).
+/// Prometheus' `avg` aggregation does (an infinite mean stays put unless a
+/// NaN or an infinity of the other sign arrives).
 pub fn incremental_mean(values: impl IntoIterator<Item = f64>) -> f64 {
     let (mut mean, mut count) = (0.0f64, 0.0f64);
     for v in values {
         count += 1.0;
-        if mean.is_infinite() {
-            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
-                continue;
-            }
-            if !v.is_infinite() && !v.is_nan() {
-                continue;
-            }
+        if keeps_infinite_mean(mean, v) {
+            continue;
         }
         mean += v / count - mean / count;
     }
     mean
+}
+
+/// An infinite mean stays put unless a NaN or an infinity of the other sign
+/// arrives (the update would make it NaN).
+fn keeps_infinite_mean(mean: f64, v: f64) -> bool {
+    mean.is_infinite()
+        && ((v.is_infinite() && (mean > 0.0) == (v > 0.0)) || (!v.is_infinite() && !v.is_nan()))
 }
 
 /// Go's `math.Max`: NaN wins, then +Inf.
@@ -116,6 +143,28 @@ mod tests {
         assert_eq!(go_max(1.0, 2.0), 2.0);
         assert_eq!(go_min(1.0, 2.0), 1.0);
         assert!(go_min(f64::NAN, 2.0).is_nan());
+    }
+
+    #[test]
+    fn the_compensated_mean_is_exact_where_the_plain_one_is_not() {
+        // Answers of Prometheus 2.42 to `avg_over_time` of these.
+        let values = [20.0, 20.0, 14.0, 11.0, 11.0, 11.0, 12.0, 17.0, 18.0, 18.0];
+        assert_eq!(compensated_mean(values), 15.2);
+        assert_eq!(incremental_mean(values), 15.200000000000001);
+        let values = [18.0, 20.0, 20.0, 19.0, 15.0, 18.0, 15.0, 13.0, 11.0, 8.0];
+        assert_eq!(compensated_mean(values), 15.700000000000001);
+        assert_eq!(compensated_mean([f64::INFINITY, 1.0]), f64::INFINITY);
+        assert!(compensated_mean([f64::INFINITY, f64::NEG_INFINITY]).is_nan());
+        assert!(compensated_mean([1.0, f64::NAN]).is_nan());
+    }
+
+    #[test]
+    fn the_compensated_sum_matches_prometheus() {
+        // 0.1 + 0.2 + 0.3 is 0.6000000000000001 added plainly.
+        assert_eq!([0.1, 0.2, 0.3].iter().sum::<f64>(), 0.6000000000000001);
+        assert_eq!(compensated_sum([0.1, 0.2, 0.3]), 0.6);
+        assert_eq!(compensated_sum([f64::INFINITY, 1.0]), f64::INFINITY);
+        assert!(compensated_sum([f64::INFINITY, f64::NEG_INFINITY]).is_nan());
     }
 
     #[test]
