@@ -25,6 +25,10 @@ const METRICS: &[(&str, &[&str])] = &[
 
 const MATCHERS: &[&str] = &[
     "",
+    r#"{job=~"api|web"}"#,
+    r#"{instance!~"10.*"}"#,
+    r#"{job=~".+", job!~"node"}"#,
+    r#"{__name__=~".*_bytes"}"#,
     r#"{job="api"}"#,
     r#"{job!="api"}"#,
     r#"{code=~"5.."}"#,
@@ -62,10 +66,11 @@ const AGGREGATIONS: &[&str] = &[
 ];
 
 const FUNCTIONS: &[&str] = &[
-    "abs", "ceil", "floor", "exp", "ln", "log2", "log10", "sqrt", "sgn", "-",
+    "abs", "ceil", "floor", "exp", "ln", "log2", "log10", "sqrt", "sgn", "-", "sin", "cos", "atan",
+    "tanh", "deg", "rad", "asinh",
 ];
 
-const ARITHMETIC: &[&str] = &["+", "-", "*", "/", "%", "^"];
+const ARITHMETIC: &[&str] = &["+", "-", "*", "/", "%", "^", "atan2"];
 const COMPARISON: &[&str] = &["==", "!=", ">", "<", ">=", "<="];
 const SET: &[&str] = &["and", "or", "unless"];
 
@@ -302,7 +307,9 @@ pub fn queries(seed: u64, n: usize, first_line: usize) -> Vec<Query> {
                 When::Range {
                     start,
                     end: start + 25 * 60_000,
-                    step: *generator.rng.pick(&[15_000, 60_000, 100_000]),
+                    step: *generator
+                        .rng
+                        .pick(&[7_000, 15_000, 60_000, 100_000, 300_000]),
                 }
             };
             Query {
