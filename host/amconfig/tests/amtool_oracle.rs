@@ -17,11 +17,11 @@
 //! `# route: LABELS => ` lines, run the test with amtool installed, and copy
 //! the live verdicts it reports into the file.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use watchpost_amconfig::{Config, Error, parse_matcher};
+mod amtool;
 
-const AMTOOL: &str = "/usr/bin/amtool";
+use amtool::{AMTOOL, amtool_check, amtool_routes, labels_of};
+use std::path::{Path, PathBuf};
+use watchpost_amconfig::{Config, Error};
 
 struct Case {
     path: PathBuf,
@@ -68,43 +68,6 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
-/// amtool's verdict: `Ok` or the text after `FAILED: `.
-fn amtool_check(path: &Path) -> Result<(), String> {
-    let out = Command::new(AMTOOL)
-        .arg("check-config")
-        .arg(path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let first = stdout
-        .split("\nFound:")
-        .next()
-        .unwrap_or("")
-        .split("\n\n")
-        .next()
-        .unwrap_or("");
-    match first.split_once("  FAILED: ") {
-        Some((_, msg)) => Err(msg.trim_end().to_string()),
-        None => {
-            assert!(
-                first.ends_with("SUCCESS"),
-                "unexpected amtool output: {stdout}"
-            );
-            Ok(())
-        }
-    }
-}
-
-fn amtool_routes(path: &Path, labels: &[String]) -> String {
-    let out = Command::new(AMTOOL)
-        .args(["config", "routes", "test"])
-        .arg(format!("--config.file={}", path.display()))
-        .args(labels)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// Compares our result with an expected verdict; returns a problem, if any.
 fn compare(
     name: &str,
@@ -129,15 +92,6 @@ fn compare(
             )),
         },
     }
-}
-
-fn labels_of(args: &[String]) -> Vec<(String, String)> {
-    args.iter()
-        .map(|a| {
-            let m = parse_matcher(a).unwrap();
-            (m.name().to_string(), m.value().to_string())
-        })
-        .collect()
 }
 
 #[test]
