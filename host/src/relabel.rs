@@ -100,12 +100,8 @@ impl Rule {
             other => return Err(format!("unknown relabel action {other:?}")),
         };
         let pattern = raw.regex.clone().unwrap_or_else(|| "(.*)".into());
-        let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
-            format!(
-                "invalid relabel regex {pattern:?}: {}",
-                crate::util::one_line(&e.to_string())
-            )
-        })?;
+        let regex = watchpost_goregex::compile_anchored(&pattern)
+            .map_err(|e| format!("invalid relabel regex {pattern:?}: {e}"))?;
         let target_label = raw.target_label.clone().unwrap_or_default();
         if matches!(
             action,

@@ -106,7 +106,6 @@
 mod config;
 mod duration;
 mod error;
-mod goregex;
 mod httpconfig;
 pub mod inhibit;
 mod matcher;
@@ -124,7 +123,6 @@ pub use config::{
 };
 pub use duration::{Duration, GoDuration};
 pub use error::{EnvError, Error, Location as ErrorLocation};
-pub use goregex::compile_anchored;
 pub use httpconfig::{Authorization, BasicAuth, HttpClientConfig, OAuth2, TlsConfig, TlsVersion};
 pub use inhibit::{InhibitRule, is_inhibited};
 pub use matcher::{
@@ -135,3 +133,4 @@ pub use route::{Route, RouteOpts};
 pub use secret::{SECRET_TOKEN, Secret, SecretFile, resolve_env, revealed};
 pub use timeinterval::{Location, TimeInterval};
 pub use url::{AnyUrl, HostPort, SecretUrl, Url};
+pub use watchpost_goregex::compile_anchored;

@@ -5,7 +5,6 @@
 //! rendering (`foo="bar"`, `{a="1",b=~"x.*"}`), and the conversion of the
 //! legacy `match` / `match_re` maps.
 
-use crate::goregex::compile_anchored;
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cmp::Ordering;
@@ -13,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::LazyLock;
+use watchpost_goregex::compile_anchored;
 
 /// How a matcher compares a label value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -4,8 +4,6 @@
 //! listed labels, `without` drops them, no grouping yields one label-less
 //! series; `topk`/`bottomk` keep the input labels, per group, in value order.
 
-use regex::Regex;
-
 use crate::ast::{Grouping, LabelReplace, VectorAggregation, VectorOp};
 use crate::error::EvalError;
 use crate::labels::Labels;
@@ -217,7 +215,7 @@ fn sort(mut input: Vec<Sample>, desc: bool) -> Vec<Sample> {
 /// sets `dst` to the expanded replacement (`$1`, `${name}`); an empty result
 /// removes `dst`.
 pub fn label_replace(lr: &LabelReplace, input: Vec<Sample>) -> Result<Vec<Sample>, EvalError> {
-    let re = Regex::new(&format!("^(?:{})$", lr.regex))
+    let re = watchpost_goregex::compile_anchored(&lr.regex)
         .map_err(|e| EvalError::LabelReplace(format!("invalid regex in label_replace: {e}")))?;
     if !crate::pipeline::parsers::is_valid_label_name(&lr.dst) {
         return Err(EvalError::LabelReplace(format!(

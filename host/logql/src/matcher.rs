@@ -6,7 +6,6 @@ use regex::Regex;
 
 use crate::ast::{MatchOp, Matcher};
 use crate::labels::Labels;
-use crate::validate::regex_error;
 
 /// One compiled matcher.
 #[derive(Clone, Debug)]
@@ -27,7 +26,7 @@ enum Kind {
 impl CompiledMatcher {
     /// Compiles a matcher; the error is a one-line regex error.
     pub fn new(m: &Matcher) -> Result<Self, String> {
-        let re = || Regex::new(&format!("^(?:{})$", m.value)).map_err(|e| regex_error(&e));
+        let re = || watchpost_goregex::compile_anchored(&m.value);
         let kind = match m.op {
             MatchOp::Eq => Kind::Eq(m.value.clone()),
             MatchOp::Neq => Kind::Neq(m.value.clone()),

@@ -69,15 +69,3 @@ pub(crate) fn check_parser_param(kind: &str, param: &str) -> Result<(), ParseErr
     };
     res.map_err(|e| ParseError::semantic(format!("invalid {kind} parser: {e}")))
 }
-
-/// A regex compile error in one line, in the spirit of Go's
-/// `error parsing regexp: missing closing ): ...`.
-pub(crate) fn regex_error(e: &regex::Error) -> String {
-    let text = e.to_string();
-    let detail = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("error: "))
-        .unwrap_or_else(|| text.lines().last().unwrap_or(&text))
-        .trim();
-    format!("error parsing regexp: {detail}")
-}

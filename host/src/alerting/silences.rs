@@ -33,8 +33,8 @@ fn yes() -> bool {
 }
 
 impl SilenceMatcher {
-    fn regex(&self) -> Result<regex::Regex, regex::Error> {
-        regex::Regex::new(&format!("^(?:{})$", self.value))
+    fn regex(&self) -> Result<regex::Regex, String> {
+        watchpost_goregex::compile_anchored(&self.value)
     }
 
     /// Whether `value` (empty when the label is missing) matches.

@@ -148,11 +148,9 @@ pub(super) fn sources(
         };
         let multiline = s.multiline.as_ref().and_then(|m| {
             let raw = m.get_ref();
-            if let Err(e) = regex::Regex::new(&raw.start) {
-                c.error(
-                    m,
-                    format!("multiline start: {}", crate::util::one_line(&e.to_string())),
-                );
+            // Go's syntax, as Promtail's multiline stage reads it.
+            if let Err(e) = watchpost_goregex::compile(&raw.start) {
+                c.error(m, format!("multiline start: {e}"));
                 return None;
             }
             let timeout = match raw.timeout.as_deref().map(super::units::parse_duration) {

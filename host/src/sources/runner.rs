@@ -60,7 +60,7 @@ const MAX_BATCH_BYTES: usize = 4 << 20;
 fn tail_config(spec: &SourceSpec, f: &super::FileSpec) -> Result<TailConfig, String> {
     let multiline = match &f.multiline {
         Some(m) => Some(Multiline {
-            start: regex::Regex::new(&m.start).map_err(|e| e.to_string())?,
+            start: watchpost_goregex::compile(&m.start)?,
             negate: m.negate,
             max_lines: m.max_lines,
             timeout: m.timeout,

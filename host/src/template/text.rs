@@ -37,12 +37,9 @@ pub(crate) fn register(m: &mut FuncMap, title_lowers_rest: bool) {
     m.insert("reReplaceAll", |a| {
         arity(a, 3)?;
         let pattern = str_arg(&a[0])?;
-        let re = Regex::new(pattern).map_err(|e| {
-            FuncError::failed(format!(
-                "regexp: Compile({pattern:?}): {}",
-                first_line(&e.to_string())
-            ))
-        })?;
+        // Go's MustCompile panics with this message.
+        let re = watchpost_goregex::compile(pattern)
+            .map_err(|e| FuncError::failed(format!("regexp: Compile({pattern:?}): {e}")))?;
         Ok(Value::str(
             re.replace_all(str_arg(&a[2])?, str_arg(&a[1])?)
                 .into_owned(),
@@ -50,17 +47,8 @@ pub(crate) fn register(m: &mut FuncMap, title_lowers_rest: bool) {
     });
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().last().unwrap_or(s).trim().to_string()
-}
-
 fn compile(pattern: &str) -> Result<Regex, FuncError> {
-    Regex::new(pattern).map_err(|e| {
-        FuncError::failed(format!(
-            "error parsing regexp: {}",
-            first_line(&e.to_string())
-        ))
-    })
+    watchpost_goregex::compile(pattern).map_err(FuncError::failed)
 }
 
 fn is_word(c: char) -> bool {

@@ -51,6 +51,10 @@ const MIN_QUERIES: usize = 150;
 const RANDOM_QUERIES: usize = 300;
 /// Their default seed.
 const RANDOM_SEED: u64 = 42;
+/// Random queries with one small edit each (mostly invalid: both parsers
+/// must refuse them, in the same words), unless `WATCHPOST_DIFF_MUTATED`
+/// says otherwise.
+const MUTATED_QUERIES: usize = 300;
 
 /// Unix seconds with milliseconds, as the API takes them.
 fn seconds(ms: i64) -> String {
@@ -202,7 +206,9 @@ fn promql_answers_match_prometheus() {
     let random = env_number("WATCHPOST_DIFF_RANDOM").unwrap_or(RANDOM_QUERIES as u64);
     let seed = env_number("WATCHPOST_DIFF_SEED").unwrap_or(RANDOM_SEED);
     // Numbered past the corpus' lines, so a DIFF line tells them apart.
-    queries.extend(random::queries(seed, random as usize, 100_000));
+    queries.extend(random::queries(seed, random as usize, 100_000, false));
+    let mutated = env_number("WATCHPOST_DIFF_MUTATED").unwrap_or(MUTATED_QUERIES as u64);
+    queries.extend(random::queries(seed, mutated as usize, 200_000, true));
 
     let dir = tempfile::tempdir().unwrap();
     let base = data::base_now();

@@ -293,13 +293,71 @@ impl Generator {
     }
 }
 
+/// `expr` with one small random edit: a character dropped, doubled or
+/// replaced by a piece of PromQL syntax. Most results are invalid: they
+/// test that both parsers refuse the same queries, with the same words.
+fn mutate(rng: &mut Rng, expr: &str) -> String {
+    const PIECES: &[&str] = &[
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "=",
+        "!",
+        "~",
+        "\"",
+        "'",
+        "`",
+        " ",
+        "by",
+        "on",
+        "offset",
+        "@",
+        ":",
+        "5m",
+        "-",
+        "^",
+        "bool",
+        "1e",
+        "0x",
+        "#",
+        "\\",
+        "group_left",
+    ];
+    let chars: Vec<char> = expr.chars().collect();
+    let mut at = rng.below(chars.len().max(1));
+    // Never inside a `${+30m}` time, which the corpus expands first.
+    let text: String = chars[..at].iter().collect();
+    if text
+        .rfind("${")
+        .is_some_and(|open| !text[open..].contains('}'))
+    {
+        at = text.rfind("${").expect("just found").saturating_sub(1);
+    }
+    let mut out: String = chars[..at].iter().collect();
+    match rng.below(3) {
+        0 => {}
+        1 => out.extend(chars.get(at).into_iter().chain(chars.get(at))),
+        _ => out.push_str(PIECES[rng.below(PIECES.len())]),
+    }
+    out.extend(chars.iter().skip(at + 1));
+    out
+}
+
 /// `n` random queries, alternately instant and range, numbered from
 /// `first_line` so a difference can be told apart from corpus lines.
-pub fn queries(seed: u64, n: usize, first_line: usize) -> Vec<Query> {
+/// With `mutated`, each has one small random edit (see `mutate`).
+pub fn queries(seed: u64, n: usize, first_line: usize, mutated: bool) -> Vec<Query> {
     let mut generator = Generator { rng: Rng(seed) };
     (0..n)
         .map(|i| {
-            let expr = generator.vector(3).0;
+            let mut expr = generator.vector(3).0;
+            if mutated {
+                expr = mutate(&mut generator.rng, &expr);
+            }
             let when = if i % 2 == 0 {
                 When::Instant(generator.rng.below(66) as i64 * 60_000 + 7_000)
             } else {

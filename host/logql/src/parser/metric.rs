@@ -261,10 +261,9 @@ impl Parser {
         let src = args.pop().unwrap_or_default();
         let replacement = args.pop().unwrap_or_default();
         let dst = args.pop().unwrap_or_default();
-        if let Err(e) = regex::Regex::new(&format!("^(?:{regex})$")) {
+        if let Err(e) = watchpost_goregex::compile_anchored(&regex) {
             return Err(ParseError::semantic(format!(
-                "invalid regex in label_replace: {}",
-                crate::validate::regex_error(&e)
+                "invalid regex in label_replace: {e}"
             )));
         }
         Ok(SampleExpr::LabelReplace(LabelReplace {

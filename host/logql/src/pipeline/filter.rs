@@ -35,9 +35,9 @@ impl LineFilterStep {
             .values
             .iter()
             .map(|v| match v {
-                LineFilterValue::Literal(s) if regex => Regex::new(s)
-                    .map(LineMatch::Regex)
-                    .map_err(|e| crate::validate::regex_error(&e)),
+                LineFilterValue::Literal(s) if regex => {
+                    watchpost_goregex::compile(s).map(LineMatch::Regex)
+                }
                 LineFilterValue::Literal(s) => Ok(LineMatch::Contains(s.clone())),
                 LineFilterValue::Ip(_) if regex => Err("ip: invalid operation".to_string()),
                 LineFilterValue::Ip(p) => IpPattern::new(p).map(LineMatch::Ip),

@@ -316,7 +316,7 @@ pub(crate) struct RegexpParser {
 
 impl RegexpParser {
     pub(crate) fn new(pattern: &str) -> Result<Self, String> {
-        let re = Regex::new(pattern).map_err(|e| crate::validate::regex_error(&e))?;
+        let re = watchpost_goregex::compile(pattern)?;
         let mut names = Vec::new();
         for (i, name) in re.capture_names().enumerate() {
             let Some(name) = name else { continue };

@@ -49,7 +49,7 @@ impl Params {
         match self.0.iter().rev().find(|(n, _)| n == "receiver") {
             None => Ok(None),
             Some((_, v)) if v.is_empty() => Ok(None),
-            Some((_, v)) => regex::Regex::new(&format!("^(?:{v})$"))
+            Some((_, v)) => watchpost_goregex::compile_anchored(v)
                 .map(Some)
                 .map_err(|e| BadRequest(format!("failed to parse receiver param: {e}"))),
         }

@@ -8,7 +8,6 @@ use crate::query::functions::string_arg;
 use crate::query::value::Value;
 use crate::storage::metrics::labels::valid_label_name;
 use promql_parser::parser::Expr;
-use regex::Regex;
 
 /// `label_replace(v, dst, replacement, src, regex)`.
 pub fn replace(ev: &Evaluator, args: &[Box<Expr>]) -> Result<Value, QueryError> {
@@ -16,7 +15,7 @@ pub fn replace(ev: &Evaluator, args: &[Box<Expr>]) -> Result<Value, QueryError> 
     let replacement = string_arg(ev, &args[2])?;
     let src = string_arg(ev, &args[3])?;
     let pattern = string_arg(ev, &args[4])?;
-    let re = Regex::new(&format!("^(?:{pattern})$")).map_err(|_| {
+    let re = watchpost_goregex::compile_anchored(&pattern).map_err(|_| {
         exec(format!(
             "invalid regular expression in label_replace(): {pattern}"
         ))

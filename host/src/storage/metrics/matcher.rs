@@ -1,5 +1,6 @@
 //! Label matchers (`=`, `!=`, `=~`, `!~`) with Prometheus semantics: regexes
-//! are fully anchored, and a missing label matches as the empty string.
+//! are Go's (RE2) and fully anchored, and a missing label matches as the
+//! empty string.
 
 use regex::Regex;
 
@@ -39,13 +40,11 @@ impl Matcher {
 
     /// A matcher from its parts; `op` is `=`, `!=`, `=~` or `!~`.
     pub fn new(name: &str, op: &str, value: &str) -> Result<Matcher, String> {
+        // Go's syntax, as Prometheus compiles it (`{` that starts no
+        // repetition is a literal, `\d` is ASCII, ...).
         let anchored = || {
-            Regex::new(&format!("^(?:{value})$")).map_err(|e| {
-                format!(
-                    "invalid regex {value:?}: {}",
-                    crate::util::one_line(&e.to_string())
-                )
-            })
+            watchpost_goregex::compile_anchored(value)
+                .map_err(|e| format!("invalid regex {value:?}: {e}"))
         };
         let op = match op {
             "=" => MatchOp::Equal,
@@ -91,5 +90,20 @@ mod tests {
         assert!(Matcher::new("x", "!=", "a").unwrap().matches_empty());
         assert!(!Matcher::equal("x", "a").matches_empty());
         assert!(Matcher::new("x", "=~", "(").is_err());
+    }
+
+    #[test]
+    fn regexes_are_go_syntax() {
+        // A `{` that starts no repetition is a literal in Go (Rust's regex
+        // crate refuses it); `\d` is ASCII only.
+        let brace = Matcher::new("path", "=~", "/api/{id}|1{.*").unwrap();
+        assert!(brace.matches("/api/{id}") && brace.matches("1{x") && !brace.matches("/api/7"));
+        let digits = Matcher::new("n", "=~", "\\d+").unwrap();
+        assert!(digits.matches("42") && !digits.matches("٤٢"));
+        let err = Matcher::new("x", "=~", "(").unwrap_err();
+        assert!(
+            err.contains("error parsing regexp: missing closing )"),
+            "{err}"
+        );
     }
 }

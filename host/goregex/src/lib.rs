@@ -1,6 +1,10 @@
-//! Go (RE2) regular expressions on Rust's `regex` crate. Alertmanager
-//! compiles `^(?:` + pattern + `)$` with Go's `regexp`; the two syntaxes
-//! mostly agree, and this module rewrites the places where they do not:
+//! Go (RE2) regular expressions on Rust's `regex` crate, for every pattern
+//! a user writes for a Go program Watchpost stands in for: PromQL label
+//! matchers and `label_replace`, relabelling, Alertmanager matchers and
+//! silences, Go templates, LogQL. Prometheus and Alertmanager compile
+//! `^(?:` + pattern + `)$` ([`compile_anchored`]), line filters compile the
+//! pattern as is ([`compile`]). The two syntaxes mostly agree; this crate
+//! rewrites the places where they do not:
 //!
 //! * `\d \w \s \b` (and negations) are ASCII-only in Go, Unicode in Rust;
 //! * `\Q...\E` quotes a literal in Go;
@@ -11,14 +15,19 @@
 
 use regex::Regex;
 
-/// Compiles `pattern` fully anchored, as Alertmanager does. Errors start
-/// with Go's `error parsing regexp: `.
+/// Compiles `pattern` fully anchored, as Prometheus and Alertmanager do.
+/// Errors start with Go's `error parsing regexp: `.
 pub fn compile_anchored(pattern: &str) -> Result<Regex, String> {
-    let full = format!("^(?:{pattern})$");
-    let translated = translate(&full).map_err(|(code, arg)| {
+    compile(&format!("^(?:{pattern})$"))
+}
+
+/// Compiles `pattern` as Go's `regexp.Compile` would. Errors start with
+/// Go's `error parsing regexp: `.
+pub fn compile(full: &str) -> Result<Regex, String> {
+    let translated = translate(full).map_err(|(code, arg)| {
         format!(
             "error parsing regexp: {code}: `{}`",
-            arg.as_deref().unwrap_or(&full)
+            arg.as_deref().unwrap_or(full)
         )
     })?;
     Regex::new(&translated).map_err(|e| {
