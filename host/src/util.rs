@@ -1,6 +1,16 @@
 //! Small helpers shared across modules.
 
-/// Milliseconds since the Unix epoch.
+/// `int64(v)` as Go converts it on amd64: truncation toward zero, and the
+/// least `int64` for NaN and for values out of range (where Rust saturates).
+pub fn go_int64(v: f64) -> i64 {
+    if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) {
+        v as i64
+    } else {
+        i64::MIN
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -198,3 +198,138 @@ fn missing_files_and_bad_rule_files_fail() {
     assert!(stdout.is_empty());
     assert!(String::from_utf8_lossy(&stderr).contains("does not exist"));
 }
+
+/// Sample values worth formatting: signs, zeros, tiny and huge magnitudes,
+/// values near unit boundaries, NaN and infinities.
+const VALUES: &[&str] = &[
+    "0",
+    "-0",
+    "1",
+    "0.5",
+    "-3.25",
+    "1234.5678",
+    "999.9999",
+    "1e-9",
+    "0.000123",
+    "1e21",
+    "123456789012",
+    "86399.9",
+    "3600",
+    "0.999",
+    "1023.9",
+    "1048576",
+    "NaN",
+    "Inf",
+    "-Inf",
+    "17",
+];
+
+/// Template fragments over `$value` and `$labels`, as alert annotations
+/// use them.
+const TEMPLATES: &[&str] = &[
+    "{{ $value }}",
+    "{{ $value | humanize }}",
+    "{{ $value | humanize1024 }}",
+    "{{ $value | humanizeDuration }}",
+    "{{ $value | humanizePercentage }}",
+    "{{ $value | humanizeTimestamp }}",
+    "{{ printf \"%.2f\" $value }}",
+    "{{ printf \"%g\" $value }}",
+    "{{ printf \"%e\" $value }}",
+    "{{ printf \"%8.3f|\" $value }}",
+    "{{ printf \"%v %s\" $value $labels.i }}",
+    "{{ printf \"%x\" $labels.i }}",
+    "{{ if gt $value 100.0 }}high{{ else if lt $value 0.0 }}negative{{ else }}low{{ end }}",
+    "{{ $labels.i | toUpper }}-{{ $labels.job | title }}",
+    "{{ reReplaceAll \"(\\\\d)\" \"<$1>\" $labels.i }}",
+    "{{ if match \"^[0-4]$\" $labels.i }}first half{{ end }}",
+    "{{ with $labels.missing }}has it{{ else }}none{{ end }}",
+    "{{ $externalLabels.cluster }}",
+    "{{ len $labels }} labels",
+    "{{ humanize 1234567.0 }} {{ humanizeDuration 0.0015 }}",
+    "{{ printf \"%.0f %5.1e %+v\" $value $value $value }}",
+    "{{ printf \"%q %d %05d\" $labels.i 3 42 }}",
+    "{{ range $k, $v := $labels }}{{ $k }}={{ $v }},{{ end }}",
+    "{{ index $labels \"job\" }} {{ or $labels.missing \"default\" }} {{ not true }}",
+    "{{ html \"<a&b>\" }} {{ js \"a\\u0027b<\" }} {{ urlquery \"a b&c\" }}",
+    "{{ print $value 1 \"x\" }}|{{ println $value }}|",
+    "{{ $value | humanizePercentage | toUpper }}",
+    "{{ stripPort \"host:9090\" }} {{ reReplaceAll \"a(b)\" \"${1}x\" \"zabz\" }}",
+    "{{ if and (ge $value 1.0) (le $value 1000.0) }}in range{{ end }}",
+    "{{ $value | printf \"%.3g\" }} {{ len (printf \"%v\" $value) }}",
+];
+
+/// Random alert annotations over random values, in a suite that expects
+/// nothing: promtool and we both fail it and print every alert we got,
+/// labels and rendered annotations, which must agree to the byte.
+#[test]
+fn random_templates_and_values_render_as_promtool_renders_them() {
+    let seed = std::env::var("TEMPLATE_RANDOM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let mut disagreements = Vec::new();
+    for case in 0..8 {
+        let mut rules = String::from("groups:\n  - name: random\n    rules:\n");
+        for a in 0..3 {
+            rules.push_str(&format!(
+                "      - alert: A{a}\n        expr: x{{job=\"j{a}\"}}\n        labels: {{severity: page}}\n        annotations:\n"
+            ));
+            for n in 0..3 {
+                let text: Vec<&str> = (0..1 + rng.usize(..3))
+                    .map(|_| TEMPLATES[rng.usize(..TEMPLATES.len())])
+                    .collect();
+                // A YAML single-quoted scalar: quotes doubled.
+                let text = text.join(" / ").replace('\'', "''");
+                rules.push_str(&format!("          t{n}: '{text}'\n"));
+            }
+        }
+        std::fs::write(dir.path().join(format!("rules-{case}.yml")), rules).unwrap();
+        let mut tests = format!(
+            "rule_files: [rules-{case}.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    external_labels: {{cluster: eu-1}}\n    input_series:\n"
+        );
+        for a in 0..3 {
+            for i in 0..3 {
+                let value = VALUES[rng.usize(..VALUES.len())];
+                tests.push_str(&format!(
+                    "      - series: 'x{{job=\"j{a}\", i=\"{}\"}}'\n        values: '{value} {value} {value}'\n",
+                    rng.usize(..10) * 3 + i
+                ));
+            }
+        }
+        tests.push_str("    alert_rule_test:\n");
+        for a in 0..3 {
+            tests.push_str(&format!(
+                "      - eval_time: 1m\n        alertname: A{a}\n        exp_alerts: []\n"
+            ));
+        }
+        let case = dir.path().join(format!("test-{case}.yml"));
+        std::fs::write(&case, tests).unwrap();
+        let Some(theirs) = promtool(&case) else {
+            panic!(
+                "/usr/bin/promtool is missing: install Debian's prometheus package (scripts/test.sh does)"
+            );
+        };
+        assert!(theirs.starts_with("exit: 1\n"), "{theirs}");
+        let ours = ours(&case);
+        if theirs != ours {
+            let rules = std::fs::read_to_string(case.with_file_name(format!(
+                "rules-{}",
+                &case.file_name().unwrap().to_string_lossy()["test-".len()..]
+            )))
+            .unwrap();
+            disagreements.push(format!(
+                "{}:\n{rules}\n=== promtool\n{theirs}=== watchpost\n{ours}",
+                case.display()
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of 8 random suites render differently:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}

@@ -57,10 +57,12 @@ fn builtins() -> FuncMap {
         arity(a, 2)?;
         eq(&a[0], &a[1..]).map(|b| Value::Bool(!b))
     });
-    m.insert("lt", |a| compare(a, |o| o.is_lt()));
-    m.insert("le", |a| compare(a, |o| o.is_le()));
-    m.insert("gt", |a| compare(a, |o| o.is_gt()));
-    m.insert("ge", |a| compare(a, |o| o.is_ge()));
+    // Go derives the others from `lt` and `eq`: with a NaN, where both
+    // are false, `gt` and `ge` are true.
+    m.insert("lt", |a| compare(a, |lt, _| lt));
+    m.insert("le", |a| compare(a, |lt, eq| lt || eq));
+    m.insert("gt", |a| compare(a, |lt, eq| !(lt || eq)));
+    m.insert("ge", |a| compare(a, |lt, _| !lt));
     m.insert("print", |a| Ok(Value::str(sprint(a))));
     m.insert("println", |a| Ok(Value::str(sprintln(a))));
     m.insert("printf", |a| {
@@ -230,16 +232,14 @@ fn eq(a: &Value, others: &[Value]) -> Result<bool, FuncError> {
     Ok(false)
 }
 
-fn compare(args: &[Value], test: fn(std::cmp::Ordering) -> bool) -> Result<Value, FuncError> {
+/// `test(a < b, a == b)` of the two arguments.
+fn compare(args: &[Value], test: fn(bool, bool) -> bool) -> Result<Value, FuncError> {
     arity(args, 2)?;
     let (a, b) = (args[0].resolved(), args[1].resolved());
-    let ordering = match (&a, &b) {
-        (Value::Int(x), Value::Int(y)) => x.cmp(y),
-        (Value::Float(x), Value::Float(y)) => match x.partial_cmp(y) {
-            Some(o) => o,
-            None => return Ok(Value::Bool(false)),
-        },
-        (Value::String(x), Value::String(y)) => x.cmp(y),
+    let (lt, eq) = match (&a, &b) {
+        (Value::Int(x), Value::Int(y)) => (x < y, x == y),
+        (Value::Float(x), Value::Float(y)) => (x < y, x == y),
+        (Value::String(x), Value::String(y)) => (x < y, x == y),
         _ if !matches!(a.kind(), Kind::Int | Kind::Float | Kind::String)
             || !matches!(b.kind(), Kind::Int | Kind::Float | Kind::String) =>
         {
@@ -247,7 +247,7 @@ fn compare(args: &[Value], test: fn(std::cmp::Ordering) -> bool) -> Result<Value
         }
         _ => return Err(FuncError::failed(BAD_COMPARISON)),
     };
-    Ok(Value::Bool(test(ordering)))
+    Ok(Value::Bool(test(lt, eq)))
 }
 
 /// Go's `template.HTMLEscapeString`.
@@ -343,6 +343,22 @@ mod tests {
             call("ne", &[Value::Int(1), Value::Int(2)]),
             Ok(Value::Bool(true))
         ));
+        // NaN: lt, le and eq are false, so gt and ge (their negations in
+        // Go) are true, and ne too.
+        let nan = [Value::Float(f64::NAN), Value::Float(100.0)];
+        for (f, want) in [
+            ("lt", false),
+            ("le", false),
+            ("gt", true),
+            ("ge", true),
+            ("eq", false),
+            ("ne", true),
+        ] {
+            assert!(
+                matches!(call(f, &nan), Ok(Value::Bool(b)) if b == want),
+                "{f}"
+            );
+        }
         assert!(matches!(
             call("eq", &[Value::Nil, "a".into()]),
             Ok(Value::Bool(false))

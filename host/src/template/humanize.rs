@@ -73,7 +73,8 @@ pub fn humanize_duration(mut v: f64) -> String {
     if v.abs() >= 1.0 {
         let sign = if v < 0.0 { "-" } else { "" };
         v = v.abs();
-        let d = v as i64;
+        // Go's int64(v): past int64, the least one, as Prometheus prints.
+        let d = crate::util::go_int64(v);
         let (seconds, minutes, hours, days) = (d % 60, d / 60 % 60, d / 3600 % 24, d / 86400);
         return if days != 0 {
             format!("{sign}{days}d {hours}h {minutes}m {seconds}s")
@@ -137,6 +138,9 @@ mod tests {
         assert_eq!(humanize_duration(0.12345), "123.5ms");
         assert_eq!(humanize_duration(0.0001), "100us");
         assert_eq!(humanize_duration(12.345), "12.35s");
+        // Past int64 Go's conversion gives the least int64 (Prometheus
+        // 2.42 prints this for 1e21).
+        assert_eq!(humanize_duration(1e21), "-106751991167300d -15h -30m -8s");
         assert_eq!(
             humanize_timestamp(1435065584.128).unwrap(),
             "2015-06-23 13:19:44.128 +0000 UTC"

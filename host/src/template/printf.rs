@@ -52,6 +52,10 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             out.push('%');
             continue;
         }
+        // Go's `%+v` means "field names" (for structs), never a sign.
+        if verb == 'v' {
+            spec.plus = false;
+        }
         match args.get(next) {
             None => out.push_str(&format!("%!{verb}(MISSING)")),
             Some(arg) => {
@@ -289,6 +293,19 @@ mod tests {
             "1e+06 1e-06"
         );
         assert_eq!(f("%d%%", &[Value::Int(42)]), "42%");
+        // `+` means a sign for %d and %f, field names for %v.
+        assert_eq!(
+            f(
+                "%+d %+.1f %+v %+v",
+                &[
+                    Value::Int(3),
+                    Value::Float(2.5),
+                    Value::Float(2.5),
+                    Value::Int(3)
+                ]
+            ),
+            "+3 +2.5 2.5 3"
+        );
         assert_eq!(f("%s=%q", &["a".into(), "a\"b".into()]), "a=\"a\\\"b\"");
         assert_eq!(
             f(

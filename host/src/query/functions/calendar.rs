@@ -25,20 +25,10 @@ pub fn eval(ev: &Evaluator, name: &str, args: &[Box<Expr>]) -> Result<Value, Que
         Some(arg) => {
             let mut series = ev.eval_vector(arg)?;
             for s in &mut series {
-                s.values.map(|_, v| Some(f(go_seconds(v))));
+                s.values.map(|_, v| Some(f(crate::util::go_int64(v))));
             }
             drop_names_and_merge(series)
         }
-    }
-}
-
-/// `int64(v)` as Go converts it (truncation; out of range saturates to
-/// Go's amd64 result, the minimum).
-fn go_seconds(v: f64) -> i64 {
-    if !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) {
-        i64::MIN
-    } else {
-        v as i64
     }
 }
 
@@ -173,9 +163,9 @@ mod tests {
     fn nan_and_infinities_wrap_as_in_go() {
         // Go turns NaN and ±Inf into the least int64; its calendar then
         // wraps. Prometheus 2.42 answers `minute(vector(Inf))` with 30.
-        let least = go_seconds(f64::INFINITY);
+        let least = crate::util::go_int64(f64::INFINITY);
         assert_eq!(least, i64::MIN);
-        assert_eq!(go_seconds(f64::NAN), i64::MIN);
+        assert_eq!(crate::util::go_int64(f64::NAN), i64::MIN);
         assert_eq!(field("minute")(least), 30.0);
         assert_eq!(field("hour")(least), 15.0);
     }
