@@ -1,6 +1,8 @@
 //! [`GoTime`]: a Go `time.Time` as templates see it — printed as Go's
 //! `Time.String` (`2015-06-23 13:19:44.128 +0000 UTC`), with the methods
-//! templates call (`Format` with Go layouts, `Unix`, `UnixMilli`, `UTC`).
+//! templates call (`Format` with Go layouts, `Unix`, `UTC`, the calendar
+//! fields, `Sub`, `Add`, `Before`, `After`, `Equal`) — and
+//! [`GoTimeDuration`], the `time.Duration` that `Sub` returns.
 
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 
@@ -179,6 +181,112 @@ fn fraction_token(s: &str) -> Option<(usize, usize, bool)> {
     Some((1 + n, n.min(9), digit == '9'))
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+impl GoTime {
+    /// Nanoseconds since the Unix epoch, wide enough for year 1.
+    fn unix_nanos(&self) -> i128 {
+        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+    }
+}
+
+/// The instant of a template value that is a `time.Time`.
+fn time_of(v: &Value) -> Option<i128> {
+    let Value::Object(o) = v else { return None };
+    if o.type_name() != "time.Time" {
+        return None;
+    }
+    let secs = match o.field("Unix")? {
+        Value::Int(s) => s,
+        _ => return None,
+    };
+    let nanos = match o.field("Nanosecond")? {
+        Value::Int(n) => n,
+        _ => return None,
+    };
+    Some(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+}
+
+/// The nanoseconds of a `time.Duration` (or a plain integer, as Go's
+/// untyped constants convert).
+fn duration_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(n) => Some(*n),
+        Value::Object(o) if o.type_name() == "time.Duration" => match o.underlying()? {
+            Value::Int(n) => Some(n),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A Go `time.Duration`: nanoseconds, printed as Go's `Duration.String`
+/// (`1h0m0s`, `1.5s`, `300ms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoTimeDuration(pub i64);
+
+impl Object for GoTimeDuration {
+    fn type_name(&self) -> String {
+        "time.Duration".into()
+    }
+
+    fn field(&self, name: &str) -> Option<Value> {
+        let n = self.0;
+        Some(match name {
+            "String" => Value::str(self.go_format()),
+            "Nanoseconds" => Value::Int(n),
+            "Microseconds" => Value::Int(n / 1_000),
+            "Milliseconds" => Value::Int(n / 1_000_000),
+            // Go splits whole and fractional parts to keep precision.
+            "Seconds" => {
+                Value::Float((n / 1_000_000_000) as f64 + (n % 1_000_000_000) as f64 / 1e9)
+            }
+            "Minutes" => {
+                Value::Float((n / 60_000_000_000) as f64 + (n % 60_000_000_000) as f64 / 6e10)
+            }
+            "Hours" => Value::Float(
+                (n / 3_600_000_000_000) as f64 + (n % 3_600_000_000_000) as f64 / 3.6e12,
+            ),
+            _ => return None,
+        })
+    }
+
+    /// Its integer nanoseconds, for `printf "%d"` and comparisons.
+    fn underlying(&self) -> Option<Value> {
+        Some(Value::Int(self.0))
+    }
+
+    fn is_stringer(&self) -> bool {
+        true
+    }
+
+    fn go_format(&self) -> String {
+        watchpost_amconfig::GoDuration(self.0).to_string()
+    }
+}
+
 impl Object for GoTime {
     fn type_name(&self) -> String {
         "time.Time".into()
@@ -193,15 +301,52 @@ impl Object for GoTime {
             "String" => Value::str(self.go_format()),
             "IsZero" => Value::Bool(self.secs == -62135596800 && self.nanos == 0),
             "Year" => Value::Int(i64::from(self.local().year())),
+            "Month" => Value::str(MONTHS[self.local().month0() as usize]),
+            "Day" => Value::Int(i64::from(self.local().day())),
+            "YearDay" => Value::Int(i64::from(self.local().ordinal())),
+            "Weekday" => {
+                Value::str(WEEKDAYS[self.local().weekday().num_days_from_sunday() as usize])
+            }
+            "Hour" => Value::Int(i64::from(self.local().hour())),
+            "Minute" => Value::Int(i64::from(self.local().minute())),
+            "Second" => Value::Int(i64::from(self.local().second())),
+            "Nanosecond" => Value::Int(i64::from(self.nanos)),
             _ => return None,
         })
     }
 
     fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
-        (name == "Format").then(|| match args {
-            [Value::String(layout)] => Ok(Value::str(self.format(layout))),
-            _ => Err("Format takes one string layout".into()),
+        Some(match (name, args) {
+            ("Format", [Value::String(layout)]) => Ok(Value::str(self.format(layout))),
+            ("Format", _) => Err("Format takes one string layout".into()),
+            ("Sub" | "Before" | "After" | "Equal", [other]) => {
+                let Some(other) = time_of(other) else {
+                    return Some(Err(format!("{name} takes a time.Time")));
+                };
+                let diff = self.unix_nanos() - other;
+                Ok(match name {
+                    // Go's Sub saturates at the ends of a Duration.
+                    "Sub" => Value::object(GoTimeDuration(
+                        diff.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
+                    )),
+                    "Before" => Value::Bool(diff < 0),
+                    "After" => Value::Bool(diff > 0),
+                    _ => Value::Bool(diff == 0),
+                })
+            }
+            ("Add", [d]) => match duration_of(d) {
+                Some(n) => Ok(Value::object(GoTime {
+                    offset: self.offset,
+                    ..GoTime::from_unix(self.secs, i64::from(self.nanos) + n)
+                })),
+                None => Err("Add takes a time.Duration".into()),
+            },
+            _ => return None,
         })
+    }
+
+    fn is_stringer(&self) -> bool {
+        true
     }
 
     fn go_format(&self) -> String {

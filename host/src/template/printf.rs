@@ -107,6 +107,9 @@ fn bad_verb(verb: char, arg: &Value) -> String {
 
 fn format_one(verb: char, spec: Spec, arg: &Value) -> String {
     match arg {
+        Value::Object(o) if o.is_stringer() && matches!(verb, 'v' | 's' | 'q' | 'x' | 'X') => {
+            format_one(verb, spec, &Value::str(o.go_format()))
+        }
         Value::Object(o) => match o.underlying() {
             Some(inner) if verb != 'v' || matches!(inner, Value::String(_)) => {
                 format_one(verb, spec, &inner)

@@ -64,6 +64,13 @@ pub trait Object: Send + Sync {
         None
     }
 
+    /// Whether the Go type has a `String` method: then `fmt` prints
+    /// [`go_format`](Self::go_format) for `%v %s %q %x %X`, whatever its
+    /// underlying value (a `time.Duration` is an integer but prints `1h0m0s`).
+    fn is_stringer(&self) -> bool {
+        false
+    }
+
     /// How Go's `fmt` prints the object with `%v`; by default its
     /// underlying value's form.
     fn go_format(&self) -> String {

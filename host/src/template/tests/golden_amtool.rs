@@ -4,7 +4,7 @@
 //! engine must render the same, and when `amtool` is installed the test
 //! re-runs it to prove it.
 
-use super::super::alertmanager::{self, DEFAULT_TEMPLATE, Data};
+use super::super::alertmanager::{self, DEFAULT_TEMPLATE, Data, EMAIL_TEMPLATE};
 use super::tool;
 
 /// Alertmanager's template data in its JSON form (the webhook payload's).
@@ -85,4 +85,95 @@ fn amtool_agrees_with_the_golden_strings() {
         );
         assert_eq!(String::from_utf8_lossy(&out.stdout), *want, "{text}");
     }
+}
+
+/// Template fragments over Alertmanager's data, as notification templates
+/// use it: fields, label maps and their methods, times and their methods
+/// and layouts, and the functions Alertmanager adds to Go's.
+const FRAGMENTS: &[&str] = &[
+    "{{ .Status }} {{ .Receiver }} {{ .ExternalURL }}",
+    "{{ .GroupLabels.alertname }}/{{ .CommonLabels.severity | toUpper }}",
+    "{{ range .Alerts }}{{ .Labels.instance }}={{ .Annotations.description }};{{ end }}",
+    "{{ range $i, $a := .Alerts.Firing }}{{ $i }}:{{ $a.Fingerprint }} {{ end }}",
+    "{{ (index .Alerts 0).StartsAt.Format \"Mon Jan 2 15:04:05 MST 2006\" }}",
+    "{{ (index .Alerts 0).StartsAt.Format \"2006-01-02T15:04:05.000Z07:00 .999999 Monday January\" }}",
+    "{{ (index .Alerts 2).EndsAt.Format \"Jan _2 03:04PM -0700 pm\" }}",
+    "{{ (index .Alerts 1).StartsAt.Unix }} {{ (index .Alerts 1).StartsAt.Year }}",
+    "{{ (index .Alerts 0).EndsAt }}|{{ (index .Alerts 2).EndsAt.UTC }}",
+    "{{ .CommonLabels.SortedPairs.Names | join \",\" }}|{{ .CommonLabels.SortedPairs.Values }}",
+    "{{ .CommonLabels.Names }} {{ .GroupLabels.Values }} {{ .CommonAnnotations }}",
+    "{{ .CommonLabels.Remove (stringSlice \"cluster\" \"nope\") }}",
+    "{{ title \"hello wORLD foo-bar\" }} {{ toLower \"MiXeD\" }}",
+    "{{ match \"^mx[12]\" (index .Alerts 1).Labels.instance }} {{ reReplaceAll \"(\\\\w+):(\\\\d+)\" \"$2@$1\" \"mx1:9100\" }}",
+    "{{ safeHtml \"<b>x</b>\" }} {{ html \"<a&b>\" }} {{ js \"it's\" }} {{ urlquery \"a b/c\" }}",
+    "{{ printf \"%5s|%-5s|%q|%x\" .Status .Receiver .Status .Status }}",
+    "{{ printf \"%d %03d %v %t\" (len .Alerts) 7 .GroupLabels true }}",
+    "{{ if eq .Status \"firing\" }}F{{ else }}R{{ end }}{{ if gt (len .Alerts.Resolved) 0 }}+resolved{{ end }}",
+    "{{ and .Receiver .Status }} {{ or .CommonAnnotations.nope \"fallback\" }} {{ not .Alerts }}",
+    "{{ with .CommonLabels.cluster }}cluster {{ . }}{{ end }}{{ with .CommonLabels.nope }}never{{ else }} none{{ end }}",
+    "{{ len .CommonLabels }} {{ index .CommonLabels \"alertname\" }} {{ slice .Receiver 1 4 }}",
+    "{{ stringSlice \"x\" \"y\" \"z\" }} {{ join \" + \" (stringSlice \"x\" \"y\") }}",
+    "{{ print 1 2 \"a\" \"b\" 3.5 }}|{{ println .Status }}",
+    "{{ template \"__subject\" . }}",
+    "{{ template \"email.default.subject\" . }}",
+    "{{ range .Alerts.Resolved }}{{ .EndsAt.Sub .StartsAt }}{{ end }}",
+    "{{ $a := index .Alerts 0 }}{{ $a.StartsAt.Month }} {{ $a.StartsAt.Day }} {{ $a.StartsAt.Weekday }} {{ $a.StartsAt.YearDay }} {{ $a.StartsAt.Hour }}:{{ $a.StartsAt.Minute }}:{{ $a.StartsAt.Second }}.{{ $a.StartsAt.Nanosecond }}",
+    "{{ $a := index .Alerts 0 }}{{ $b := index .Alerts 1 }}{{ $a.StartsAt.Before $b.StartsAt }} {{ $a.StartsAt.After $b.StartsAt }} {{ $a.StartsAt.Equal $a.StartsAt }} {{ $b.StartsAt.Sub $a.StartsAt }}",
+    "{{ $d := (index .Alerts 2).EndsAt.Sub (index .Alerts 2).StartsAt }}{{ $d.Minutes }} {{ $d.Seconds }} {{ $d.Milliseconds }} {{ printf \"%d %v %s\" $d $d $d }}",
+    "{{ (index .Alerts 0).EndsAt.Sub (index .Alerts 0).StartsAt }} {{ (index .Alerts 0).EndsAt.IsZero }}",
+];
+
+/// Random templates built from [`FRAGMENTS`], rendered by `amtool
+/// template render` and by us: the same text, to the byte, or the same
+/// failure.
+#[test]
+fn random_templates_render_as_amtool_renders_them() {
+    let Some(amtool) = tool("/usr/bin/amtool", "prometheus-alertmanager") else {
+        panic!("/usr/bin/amtool is missing: install Debian's prometheus-alertmanager package");
+    };
+    let seed = std::env::var("TEMPLATE_RANDOM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(25);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("default.tmpl"), DEFAULT_TEMPLATE).unwrap();
+    std::fs::write(dir.path().join("email.tmpl"), EMAIL_TEMPLATE).unwrap();
+    std::fs::write(dir.path().join("data.json"), DATA).unwrap();
+    let t = alertmanager::template().unwrap();
+    let mut disagreements = Vec::new();
+    for _ in 0..40 {
+        let text: Vec<&str> = (0..1 + rng.usize(..3))
+            .map(|_| FRAGMENTS[rng.usize(..FRAGMENTS.len())])
+            .collect();
+        let text = text.join(" ## ");
+        let out = std::process::Command::new(&amtool)
+            .arg("template")
+            .arg("render")
+            .arg(format!("--template.glob={}/*.tmpl", dir.path().display()))
+            .arg(format!(
+                "--template.data={}/data.json",
+                dir.path().display()
+            ))
+            .arg(format!("--template.text={text}"))
+            .output()
+            .unwrap();
+        let theirs = out
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned());
+        let ours = t.execute_text(&text, &data().to_value()).ok();
+        if ours != theirs {
+            disagreements.push(format!(
+                "{text}\n  amtool: {theirs:?}\n  ours:   {ours:?}\n  (amtool stderr: {})",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of 40 random templates render differently:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }
