@@ -72,32 +72,9 @@ impl GoTime {
 
     /// Go's `Time.Format` for the common layout elements.
     pub fn format(&self, layout: &str) -> String {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        const DAYS: [&str; 7] = [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ];
         let t = self.local();
         let month = MONTHS[t.month0() as usize];
-        let day = DAYS[t.weekday().num_days_from_monday() as usize];
+        let day = WEEKDAYS[t.weekday().num_days_from_sunday() as usize];
         let hour12 = match t.hour() % 12 {
             0 => 12,
             h => h,

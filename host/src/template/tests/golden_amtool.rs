@@ -4,8 +4,8 @@
 //! engine must render the same, and when `amtool` is installed the test
 //! re-runs it to prove it.
 
-use super::super::alertmanager::{self, DEFAULT_TEMPLATE, Data, EMAIL_TEMPLATE};
-use super::tool;
+use super::super::alertmanager::{self, Data};
+use super::{AmtoolRender, tool};
 
 /// Alertmanager's template data in its JSON form (the webhook payload's).
 const DATA: &str = r#"{"receiver":"team-mail","status":"firing","externalURL":"https://am.example.com",
@@ -63,21 +63,9 @@ fn amtool_agrees_with_the_golden_strings() {
     let Some(amtool) = tool("/usr/bin/amtool", "prometheus-alertmanager") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("default.tmpl"), DEFAULT_TEMPLATE).unwrap();
-    std::fs::write(dir.path().join("data.json"), DATA).unwrap();
+    let amtool = AmtoolRender::new(amtool, DATA, false);
     for (text, want) in CASES {
-        let out = std::process::Command::new(&amtool)
-            .arg("template")
-            .arg("render")
-            .arg(format!("--template.glob={}/*.tmpl", dir.path().display()))
-            .arg(format!(
-                "--template.data={}/data.json",
-                dir.path().display()
-            ))
-            .arg(format!("--template.text={text}"))
-            .output()
-            .unwrap();
+        let out = amtool.render(text);
         assert!(
             out.status.success(),
             "{}",
@@ -136,10 +124,7 @@ fn random_templates_render_as_amtool_renders_them() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(25);
     let mut rng = fastrand::Rng::with_seed(seed);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("default.tmpl"), DEFAULT_TEMPLATE).unwrap();
-    std::fs::write(dir.path().join("email.tmpl"), EMAIL_TEMPLATE).unwrap();
-    std::fs::write(dir.path().join("data.json"), DATA).unwrap();
+    let amtool = AmtoolRender::new(amtool, DATA, false);
     let t = alertmanager::template().unwrap();
     let mut disagreements = Vec::new();
     for _ in 0..40 {
@@ -147,17 +132,7 @@ fn random_templates_render_as_amtool_renders_them() {
             .map(|_| FRAGMENTS[rng.usize(..FRAGMENTS.len())])
             .collect();
         let text = text.join(" ## ");
-        let out = std::process::Command::new(&amtool)
-            .arg("template")
-            .arg("render")
-            .arg(format!("--template.glob={}/*.tmpl", dir.path().display()))
-            .arg(format!(
-                "--template.data={}/data.json",
-                dir.path().display()
-            ))
-            .arg(format!("--template.text={text}"))
-            .output()
-            .unwrap();
+        let out = amtool.render(&text);
         let theirs = out
             .status
             .success()

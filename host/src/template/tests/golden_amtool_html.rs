@@ -5,10 +5,8 @@
 //! as its glob; `email_default.golden.html` is its rendering of
 //! `email.default.html`. When `amtool` is installed the test re-runs it.
 
-use std::process::Command;
-
-use super::super::alertmanager::{self, DEFAULT_TEMPLATE, Data, EMAIL_TEMPLATE};
-use super::tool;
+use super::super::alertmanager::{self, Data};
+use super::{AmtoolRender, tool};
 
 /// Template data whose values need escaping.
 const DATA: &str = r#"{"receiver":"team x","status":"firing","externalURL":"http://am.example",
@@ -142,22 +140,8 @@ fn amtool_agrees_with_the_html_golden_strings() {
     let Some(amtool) = tool("/usr/bin/amtool", "prometheus-alertmanager") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("default.tmpl"), DEFAULT_TEMPLATE).unwrap();
-    std::fs::write(dir.path().join("email.tmpl"), EMAIL_TEMPLATE).unwrap();
-    std::fs::write(dir.path().join("data.json"), DATA).unwrap();
-    let render = |text: &str| {
-        Command::new(&amtool)
-            .args(["template", "render", "--template.type=html"])
-            .arg(format!("--template.glob={}/*.tmpl", dir.path().display()))
-            .arg(format!(
-                "--template.data={}/data.json",
-                dir.path().display()
-            ))
-            .arg(format!("--template.text={text}"))
-            .output()
-            .unwrap()
-    };
+    let amtool = AmtoolRender::new(amtool, DATA, true);
+    let render = |text: &str| amtool.render(text);
     let wants = CASES
         .iter()
         .copied()

@@ -37,3 +37,39 @@ pub(super) fn tool(path: &str, package: &str) -> Option<std::path::PathBuf> {
         None
     }
 }
+
+/// `amtool template render` with Alertmanager's default templates and a
+/// data file in a folder of their own.
+pub(super) struct AmtoolRender {
+    amtool: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    html: bool,
+}
+
+impl AmtoolRender {
+    /// Writes the templates and `data` (JSON); `html` renders as
+    /// `--template.type=html`.
+    pub(super) fn new(amtool: std::path::PathBuf, data: &str, html: bool) -> Self {
+        use super::alertmanager::{DEFAULT_TEMPLATE, EMAIL_TEMPLATE};
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("default.tmpl"), DEFAULT_TEMPLATE).unwrap();
+        std::fs::write(dir.path().join("email.tmpl"), EMAIL_TEMPLATE).unwrap();
+        std::fs::write(dir.path().join("data.json"), data).unwrap();
+        AmtoolRender { amtool, dir, html }
+    }
+
+    /// amtool's run on template `text`.
+    pub(super) fn render(&self, text: &str) -> std::process::Output {
+        let dir = self.dir.path().display();
+        let mut cmd = std::process::Command::new(&self.amtool);
+        cmd.args(["template", "render"]);
+        if self.html {
+            cmd.arg("--template.type=html");
+        }
+        cmd.arg(format!("--template.glob={dir}/*.tmpl"))
+            .arg(format!("--template.data={dir}/data.json"))
+            .arg(format!("--template.text={text}"))
+            .output()
+            .unwrap()
+    }
+}
