@@ -69,8 +69,12 @@ pub fn translate(p: &str) -> Result<String, TranslateError> {
     let mut out = String::with_capacity(p.len() + 16);
     let mut i = 0;
     let mut in_class = false;
+    // Where the repetition operator just before `i` starts, if the token
+    // before `i` is one: Go refuses to stack them (`a**`, `a+*?`).
+    let mut prev_repeat: Option<usize> = None;
     while i < chars.len() {
         let c = chars[i];
+        let repeat_before = prev_repeat.take();
         if c == '\\' {
             let Some(&n) = chars.get(i + 1) else {
                 return Err((
@@ -166,8 +170,8 @@ pub fn translate(p: &str) -> Result<String, TranslateError> {
         match c {
             '(' if chars.get(i + 1) == Some(&'?') => {
                 check_group_flags(&chars[i..])?;
-                out.push('(');
-                i += 1;
+                out.push_str("(?");
+                i += 2;
             }
             '[' => {
                 in_class = true;
@@ -185,8 +189,10 @@ pub fn translate(p: &str) -> Result<String, TranslateError> {
             }
             '{' => match repeat_len(&chars[i..])? {
                 Some(n) => {
-                    out.extend(&chars[i..i + n]);
-                    i += n;
+                    let end = repeat_end(&chars, i, n, repeat_before)?;
+                    out.extend(&chars[i..end]);
+                    prev_repeat = Some(i);
+                    i = end;
                 }
                 None => {
                     out.push_str("\\{");
@@ -196,6 +202,12 @@ pub fn translate(p: &str) -> Result<String, TranslateError> {
             '}' => {
                 out.push_str("\\}");
                 i += 1;
+            }
+            '*' | '+' | '?' => {
+                let end = repeat_end(&chars, i, 1, repeat_before)?;
+                out.extend(&chars[i..end]);
+                prev_repeat = Some(i);
+                i = end;
             }
             _ => {
                 out.push(c);
@@ -207,6 +219,28 @@ pub fn translate(p: &str) -> Result<String, TranslateError> {
         return Err(("missing closing ]", None));
     }
     Ok(out)
+}
+
+/// The end of the `len`-character repetition operator at `start`, with the
+/// `?` that makes it non-greedy; an error if it follows another repetition
+/// operator (that one starting at `before`), as in Go.
+fn repeat_end(
+    chars: &[char],
+    start: usize,
+    len: usize,
+    before: Option<usize>,
+) -> Result<usize, TranslateError> {
+    let mut end = start + len;
+    if chars.get(end) == Some(&'?') {
+        end += 1;
+    }
+    match before {
+        Some(first) => {
+            let ops: String = chars[first..end].iter().collect();
+            Err(("invalid nested repetition operator", Some(ops)))
+        }
+        None => Ok(end),
+    }
 }
 
 /// Go accepts `(?P<name>`, and `(?flags)` / `(?flags:` with flags from
@@ -321,5 +355,35 @@ mod tests {
         );
         assert!(compile_anchored("[a").is_err());
         assert!(compile_anchored(r"a\").is_err());
+    }
+
+    #[test]
+    fn repetitions_do_not_stack() {
+        // Go's messages; Rust's regex crate accepts all of these.
+        for (pattern, ops) in [
+            ("(.++)", "++"),
+            ("a**", "**"),
+            ("a+*?", "+*?"),
+            ("a???", "???"),
+            ("a{2}{3}", "{2}{3}"),
+            ("a*{2}", "*{2}"),
+        ] {
+            assert_eq!(
+                compile(pattern).unwrap_err(),
+                format!("error parsing regexp: invalid nested repetition operator: `{ops}`"),
+                "{pattern}"
+            );
+        }
+        // One operator, greedy or not, escaped, in a class, or a literal `{`.
+        for pattern in [
+            "a*?b+?c??d{2}?",
+            r"a\**",
+            "[*+?]*",
+            "a{x}*",
+            "(?:a)*",
+            "(?i)a+",
+        ] {
+            assert!(compile(pattern).is_ok(), "{pattern}");
+        }
     }
 }
