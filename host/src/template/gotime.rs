@@ -203,7 +203,7 @@ fn time_of(v: &Value) -> Option<i128> {
         Value::Int(n) => n,
         _ => return None,
     };
-    Some(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+    Some(GoTime::from_unix(secs, nanos).unix_nanos())
 }
 
 /// The nanoseconds of a `time.Duration` (or a plain integer, as Go's
