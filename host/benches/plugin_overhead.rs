@@ -10,16 +10,22 @@
 //! 2. The overhead of an empty plugin call: a rule evaluation with no
 //!    payload either way (the threshold test rule, `misbehave = "idle"`),
 //!    and an exporter collection (the `misbehave` test plugin in `empty`
-//!    mode) given an empty target, a real one, and through supervision.
-//! 3. A 1,000-line batch of the example key=value parser in Wasm against the
-//!    same parser compiled natively into this benchmark, per line.
+//!    mode) given an empty target, a real one, and through supervision
+//!    (which adds the hand-over to the plugin's thread and back).
+//! 3. 1,000-line batches of the example key=value parser and of the stock
+//!    postfix, json and grok parsers in Wasm against the same parsers
+//!    compiled natively into this benchmark, per line.
 
+#[path = "common/log_lines.rs"]
+mod log_lines;
+
+use log_lines::{apache_line, json_line, postfix_line};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use watchpost::manifest::{Capabilities, Manifest, PluginSource, PluginSpec};
 use watchpost::runtime::bindings::types::{LineBatch, SourceMeta};
-use watchpost::runtime::{Call, PluginHandle, PluginKind, Runtime};
+use watchpost::runtime::{Call, PluginHandle, PluginKind, Runtime, StockPlugin};
 use watchpost::telemetry::SelfMetrics;
 
 fn root() -> PathBuf {
@@ -67,7 +73,7 @@ async fn start_quickstart(cache: &std::path::Path, state: &std::path::Path) -> D
     let runtime = Runtime::new(Some(cache)).unwrap();
     for plugin in &manifest.plugins {
         let loaded = runtime.load(Arc::new(plugin.clone()), state).unwrap();
-        loaded.instantiate().await.unwrap();
+        loaded.instantiate().unwrap();
     }
     started.elapsed()
 }
@@ -79,10 +85,140 @@ const LINE_KINDS: [&str; 4] = [
     r#"level=debug msg=tick worker=celery@host-3 task=send_digest eta=0 attempt=2"#,
 ];
 
-fn lines(n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| format!("{} seq={i}", LINE_KINDS[i % LINE_KINDS.len()]))
-        .collect()
+fn kv_line(i: usize) -> String {
+    format!("{} seq={i}", LINE_KINDS[i % LINE_KINDS.len()])
+}
+
+/// The same parser compiled into this benchmark: parses a batch, returns
+/// how many records it made.
+type NativeParser = Box<dyn FnMut(&watchpost_sdk::types::LineBatch) -> usize>;
+
+fn native<P: watchpost_sdk::Parser + 'static>(config: &str) -> NativeParser {
+    let config = serde_json::from_str(config).unwrap();
+    let mut parser = watchpost_sdk::testing::parser_from_json::<P>(config).unwrap();
+    Box::new(move |batch| {
+        watchpost_sdk::parser::parse_batch(&mut parser, batch)
+            .records
+            .len()
+    })
+}
+
+/// One parser compared: its Wasm build, its config, its lines and its
+/// native twin.
+struct ParserCase {
+    name: &'static str,
+    source: PluginSource,
+    config: &'static str,
+    line: fn(usize) -> String,
+    native: NativeParser,
+}
+
+fn parser_cases() -> Vec<ParserCase> {
+    let stock = |name| PluginSource::Stock(StockPlugin::by_name(name).expect("a stock parser"));
+    let grok = r#"{"match": "%{COMBINEDAPACHELOG}"}"#;
+    vec![
+        ParserCase {
+            name: "key=value (example)",
+            source: PluginSource::File(wasm("example_kv_parser")),
+            config: "{}",
+            line: kv_line,
+            native: native::<example_kv_parser::KvParser>("{}"),
+        },
+        ParserCase {
+            name: "postfix",
+            source: stock("postfix"),
+            config: "{}",
+            line: postfix_line,
+            native: native::<watchpost_plugin_parse_postfix::PostfixParser>("{}"),
+        },
+        ParserCase {
+            name: "json",
+            source: stock("json"),
+            config: "{}",
+            line: json_line,
+            native: native::<watchpost_plugin_parse_json::JsonParser>("{}"),
+        },
+        ParserCase {
+            name: "grok (apache)",
+            source: stock("grok"),
+            config: grok,
+            line: apache_line,
+            native: native::<watchpost_plugin_parse_grok::GrokParser>(grok),
+        },
+    ]
+}
+
+/// Times 1,000-line batches of `case` in Wasm (the call, and the call with
+/// the host's decoding of its answer) and natively, alternating, per line.
+fn compare_parser(
+    runtime: &Runtime,
+    state: &std::path::Path,
+    mut case: ParserCase,
+    rounds: usize,
+    rows: &mut Vec<(String, String)>,
+) {
+    let lines: Vec<String> = (0..1000).map(case.line).collect();
+    let meta = SourceMeta {
+        source: "bench".into(),
+        origin: "bench".into(),
+        labels: vec![],
+    };
+    let batch: LineBatch =
+        watchpost::runtime::parsed::batch_from_lines(meta, lines.iter().map(|l| l.as_bytes()));
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let native_batch = watchpost_sdk::parser::line_batch(
+        watchpost_sdk::SourceMeta {
+            source: "bench".into(),
+            origin: "bench".into(),
+            labels: vec![],
+        },
+        &refs,
+    );
+    let mut spec = spec(case.name, PluginKind::Parser, PathBuf::new(), case.config);
+    spec.source = case.source;
+    let loaded = runtime.load(Arc::new(spec), state).unwrap();
+    let mut instance = loaded.instantiate().unwrap();
+    let (mut wasm_times, mut decode_times, mut native_times) = (vec![], vec![], vec![]);
+    let call = Call::Parse(batch.clone());
+    for round in 0..rounds + 20 {
+        let t = Instant::now();
+        let out = instance.invoke(&call, Duration::from_secs(5)).unwrap();
+        let wasm_t = t.elapsed();
+        let watchpost::runtime::Reply::Parse(Ok(out)) = out else {
+            panic!("{}: parse failed", case.name)
+        };
+        let records = watchpost::runtime::parsed::decode(&batch, &out).unwrap();
+        let decode_t = t.elapsed();
+        let t = Instant::now();
+        let native_records = (case.native)(&native_batch);
+        let native_t = t.elapsed();
+        assert_eq!(records.len(), native_records, "{}", case.name);
+        if round >= 20 {
+            let per_line = |d: Duration| d.as_secs_f64() * 1e9 / lines.len() as f64;
+            wasm_times.push(per_line(wasm_t));
+            decode_times.push(per_line(decode_t));
+            native_times.push(per_line(native_t));
+        }
+    }
+    let (w, wd, n) = (
+        median(wasm_times),
+        median(decode_times),
+        median(native_times),
+    );
+    let name = case.name;
+    rows.push((
+        format!("parser {name}, native (ns/line)"),
+        format!("{n:.0}"),
+    ));
+    rows.push((
+        format!("parser {name}, Wasm call (ns/line)"),
+        format!("{w:.0}"),
+    ));
+    rows.push(("  ratio Wasm / native".into(), format!("{:.2}x", w / n)));
+    rows.push((
+        format!("parser {name}, Wasm call + host decode (ns/line)"),
+        format!("{wd:.0}"),
+    ));
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -150,30 +286,27 @@ async fn main() {
             address: String::new(),
             labels: vec![],
         };
-        let mut instance = empty.instantiate().await.unwrap();
+        let mut instance = empty.instantiate().unwrap();
         let calls: u32 = std::env::var("BENCH_CALLS")
             .ok()
             .and_then(|r| r.parse().ok())
             .unwrap_or(20_000);
         for _ in 0..1000 {
             instance
-                .invoke(Call::Collect(target.clone()), Duration::from_secs(5))
-                .await
+                .invoke(&Call::Collect(target.clone()), Duration::from_secs(5))
                 .unwrap();
         }
         let t = Instant::now();
         for _ in 0..calls {
             instance
-                .invoke(Call::Collect(nothing.clone()), Duration::from_secs(5))
-                .await
+                .invoke(&Call::Collect(nothing.clone()), Duration::from_secs(5))
                 .unwrap();
         }
         let raw = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
         let t = Instant::now();
         for _ in 0..calls {
             instance
-                .invoke(Call::Collect(target.clone()), Duration::from_secs(5))
-                .await
+                .invoke(&Call::Collect(target.clone()), Duration::from_secs(5))
                 .unwrap();
         }
         let with_target = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
@@ -195,16 +328,14 @@ async fn main() {
                 state.path(),
             )
             .unwrap();
-        let mut idle = idle.instantiate().await.unwrap();
+        let mut idle = idle.instantiate().unwrap();
         for at in 0..1000 {
-            idle.invoke(Call::Evaluate(at), Duration::from_secs(5))
-                .await
+            idle.invoke(&Call::Evaluate(at), Duration::from_secs(5))
                 .unwrap();
         }
         let t = Instant::now();
         for at in 0..i64::from(calls) {
-            idle.invoke(Call::Evaluate(at), Duration::from_secs(5))
-                .await
+            idle.invoke(&Call::Evaluate(at), Duration::from_secs(5))
                 .unwrap();
         }
         let bare = t.elapsed().as_secs_f64() * 1e6 / f64::from(calls);
@@ -223,87 +354,15 @@ async fn main() {
         ));
     }
 
-    // 3. Parser batch: Wasm vs native.
+    // 3. Parser batches: Wasm vs native, for the example and the stock parsers.
     if runs("parser") {
-        let batch_lines = lines(1000);
-        let meta = SourceMeta {
-            source: "bench".into(),
-            origin: "bench".into(),
-            labels: vec![],
-        };
-        let batch: LineBatch = watchpost::runtime::parsed::batch_from_lines(
-            meta,
-            batch_lines.iter().map(|l| l.as_bytes()),
-        );
-        let parser = runtime
-            .load(
-                Arc::new(spec(
-                    "kv",
-                    PluginKind::Parser,
-                    wasm("example_kv_parser"),
-                    "{}",
-                )),
-                state.path(),
-            )
-            .unwrap();
-        let mut parser_instance = parser.instantiate().await.unwrap();
-        let refs: Vec<&str> = batch_lines.iter().map(String::as_str).collect();
-        let native_batch = watchpost_sdk::parser::line_batch(
-            watchpost_sdk::SourceMeta {
-                source: "bench".into(),
-                origin: "bench".into(),
-                labels: vec![],
-            },
-            &refs,
-        );
-        let mut native: example_kv_parser::KvParser =
-            <example_kv_parser::KvParser as watchpost_sdk::Parser>::new(
-                serde_json::from_str("{}").unwrap(),
-            )
-            .unwrap();
         let rounds: usize = std::env::var("BENCH_ROUNDS")
             .ok()
             .and_then(|r| r.parse().ok())
             .unwrap_or(200);
-        let mut wasm_times = Vec::new();
-        let mut wasm_decode_times = Vec::new();
-        let mut native_times = Vec::new();
-        for round in 0..rounds + 20 {
-            let call = Call::Parse(batch.clone());
-            let t = Instant::now();
-            let out = parser_instance
-                .invoke(call, Duration::from_secs(5))
-                .await
-                .unwrap();
-            let wasm_t = t.elapsed();
-            let watchpost::runtime::Reply::Parse(Ok(out)) = out else {
-                panic!("parse failed")
-            };
-            let records = watchpost::runtime::parsed::decode(&batch, &out).unwrap();
-            let wasm_decode_t = t.elapsed();
-            assert_eq!(records.len(), 1000);
-            let t = Instant::now();
-            let native_out = watchpost_sdk::parser::parse_batch(&mut native, &native_batch);
-            let native_t = t.elapsed();
-            assert_eq!(native_out.records.len(), 1000);
-            if round >= 20 {
-                wasm_times.push(wasm_t.as_secs_f64() * 1e9 / 1000.0);
-                wasm_decode_times.push(wasm_decode_t.as_secs_f64() * 1e9 / 1000.0);
-                native_times.push(native_t.as_secs_f64() * 1e9 / 1000.0);
-            }
+        for case in parser_cases() {
+            compare_parser(&runtime, state.path(), case, rounds, &mut rows);
         }
-        let (w, wd, n) = (
-            median(wasm_times),
-            median(wasm_decode_times),
-            median(native_times),
-        );
-        rows.push(("parser, native (ns/line)".into(), format!("{n:.0}")));
-        rows.push(("parser, Wasm call (ns/line)".into(), format!("{w:.0}")));
-        rows.push(("  ratio Wasm / native".into(), format!("{:.2}x", w / n)));
-        rows.push((
-            "parser, Wasm call + host decode (ns/line)".into(),
-            format!("{wd:.0}"),
-        ));
     }
 
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

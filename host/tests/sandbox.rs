@@ -9,7 +9,7 @@ use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
-use watchpost::runtime::{CallError, FailureReason, PluginState, Runtime};
+use watchpost::runtime::{CallError, FailureReason, PluginHandle, PluginState, Runtime};
 
 fn runtime() -> Runtime {
     Runtime::new(None).expect("runtime")
@@ -170,7 +170,28 @@ async fn filesystem_statistics_need_a_grant() {
     assert!(size > 0.0, "the root filesystem has a size");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Awaits `task` while calling `healthy` (the `misbehave` plugin in `ok`
+/// mode, which counts its calls) every 20 ms, at most 50 times; returns the
+/// task's result and how many calls `healthy` answered.
+async fn await_while_calling<T>(
+    healthy: &PluginHandle,
+    task: tokio::task::JoinHandle<T>,
+) -> (T, usize) {
+    let mut answered = 0;
+    while !task.is_finished() && answered < 50 {
+        let families = healthy
+            .collect(target(healthy))
+            .await
+            .expect("healthy plugin answers");
+        answered = first_value(&families).unwrap() as usize;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (task.await.unwrap(), answered)
+}
+
+// One runtime thread: guest code runs on the plugins' own threads, so the
+// loop never holds the thread the healthy plugin's calls are awaited on.
+#[tokio::test(flavor = "current_thread")]
 async fn an_infinite_loop_is_stopped_at_its_timeout_while_others_run() {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
@@ -185,16 +206,7 @@ async fn an_infinite_loop_is_stopped_at_its_timeout_while_others_run() {
         tokio::spawn(async move { looper.collect(target(&looper)).await })
     };
     // While the loop spins, the healthy plugin keeps answering.
-    let mut answered = 0;
-    while !looping.is_finished() && answered < 50 {
-        let families = healthy
-            .collect(target(&healthy))
-            .await
-            .expect("healthy plugin answers");
-        answered = first_value(&families).unwrap() as usize;
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let result = looping.await.unwrap();
+    let (result, answered) = await_while_calling(&healthy, looping).await;
     let elapsed = started.elapsed();
     match result {
         Err(CallError::Failed(f)) => assert_eq!(f.reason, FailureReason::Timeout),
@@ -213,6 +225,64 @@ async fn an_infinite_loop_is_stopped_at_its_timeout_while_others_run() {
         "the healthy plugin answered only {answered} times during the loop"
     );
     assert_eq!(looper.health().state, PluginState::Backoff);
+}
+
+/// A loopback server that accepts connections and never answers them
+/// (holding each for `hold`).
+fn silent_server(hold: Duration) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(stream) = stream else { continue };
+            std::thread::spawn(move || {
+                std::thread::sleep(hold);
+                drop(stream);
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_stuck_in_a_host_call_is_abandoned_at_its_timeout_while_others_run() {
+    let port = silent_server(Duration::from_secs(10));
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = misbehave(
+        "stuck",
+        json!({"mode": "http", "url": format!("http://127.0.0.1:{port}/never")}),
+    );
+    spec.capabilities.network = vec![grant("127.0.0.1", port)];
+    spec.timeout = Duration::from_millis(300);
+    let stuck = handle(&rt, spec, dir.path());
+    let healthy = handle(&rt, misbehave("healthy", json!({"mode": "ok"})), dir.path());
+
+    let started = Instant::now();
+    let waiting = {
+        let stuck = stuck.clone();
+        tokio::spawn(async move { stuck.collect(target(&stuck)).await })
+    };
+    let (result, answered) = await_while_calling(&healthy, waiting).await;
+    let elapsed = started.elapsed();
+    match result {
+        Err(CallError::Failed(f)) => {
+            assert_eq!(f.reason, FailureReason::Timeout);
+            assert!(f.message.contains("host call"), "{}", f.message);
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    // Its timeout plus the 500 ms grace for host calls, not the server's 10 s.
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "abandoned too late: {elapsed:?}"
+    );
+    assert!(
+        answered >= 5,
+        "the healthy plugin answered {answered} times"
+    );
+    assert_eq!(stuck.health().state, PluginState::Backoff);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,6 @@ wasmtime::component::bindgen!({
     path: "../wit",
     world: "host",
     imports: { default: trappable },
-    exports: { default: async },
     additional_derives: [serde::Serialize, serde::Deserialize],
 });
 

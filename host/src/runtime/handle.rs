@@ -7,8 +7,9 @@ use crate::runtime::bindings::exporter_api::Target;
 use crate::runtime::bindings::types::{
     Evaluation, LineBatch, MetricFamily, Notification, ParsedBatch, PluginError,
 };
-use crate::runtime::instance::{Call, CallFailure, PluginInstance, Reply};
+use crate::runtime::instance::{Call, CallFailure, Reply};
 use crate::runtime::loader::LoadedPlugin;
+use crate::runtime::worker::Worker;
 use crate::telemetry::SelfMetrics;
 use serde::Serialize;
 use std::fmt;
@@ -77,7 +78,7 @@ impl fmt::Display for CallError {
 impl std::error::Error for CallError {}
 
 struct Slot {
-    instance: Option<PluginInstance>,
+    instance: Option<Worker>,
     consecutive_failures: u32,
     retry_at: Option<Instant>,
     ever_failed: bool,
@@ -151,7 +152,7 @@ impl PluginHandle {
         let started = Instant::now();
         let result = async {
             if slot.instance.is_none() {
-                let instance = self.loaded.instantiate().await?;
+                let instance = Worker::start(Arc::clone(&self.loaded)).await?;
                 if slot.ever_failed {
                     self.metrics.restart(name);
                     self.update_health(|h| h.restarts += 1);
@@ -160,7 +161,7 @@ impl PluginHandle {
                 slot.instance = Some(instance);
             }
             let instance = slot.instance.as_mut().expect("instance was just set");
-            instance.invoke(call, spec.timeout).await
+            instance.call(call, spec.timeout).await
         }
         .await;
         self.calls.duration.observe(started.elapsed().as_secs_f64());

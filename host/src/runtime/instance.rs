@@ -1,7 +1,10 @@
-//! One live instance of a plugin and the calls into it. Every call runs under
-//! the plugin's deadline and memory cap; any failure (trap, panic, timeout,
-//! memory) is classified and the instance must then be dropped: wasmtime
-//! cannot re-enter an instance after a trap.
+//! One live instance of a plugin and the calls into it. Calls are
+//! synchronous: an instance lives on its own thread (`runtime::worker`), so
+//! a busy guest occupies that thread only, and a synchronous call costs
+//! about a third less than one through wasmtime's async fibers. Every call
+//! runs under the plugin's deadline (epoch interruption) and memory cap; any
+//! failure (trap, panic, timeout, memory) is classified and the instance
+//! must then be dropped: wasmtime cannot re-enter an instance after a trap.
 
 use crate::runtime::bindings::exporter_api::Target;
 use crate::runtime::bindings::types::{
@@ -11,14 +14,8 @@ use crate::runtime::bindings::{exporter_api, notifier_api, parser_api, rule_api}
 use crate::runtime::loader::{KindExports, LoadedPlugin};
 use crate::runtime::store::StoreState;
 use std::fmt;
-use std::pin::{Pin, pin};
-use std::task::Poll;
 use std::time::{Duration, Instant};
 use wasmtime::{Store, UpdateDeadline};
-
-/// Extra wall time allowed past the deadline when the guest is blocked in a
-/// host call (where epochs cannot interrupt it).
-const HOST_GRACE: Duration = Duration::from_millis(500);
 
 /// Why a call failed in a way that kills the instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,39 +99,19 @@ pub struct PluginInstance {
     guest: Guest,
 }
 
-/// Arms the guest's deadline `timeout` from now; returns that instant.
-fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) -> Instant {
+/// Arms the guest's deadline `timeout` from now.
+fn arm_deadline(store: &mut Store<StoreState>, timeout: Duration) {
     let data = store.data_mut();
     let deadline = Instant::now() + timeout;
     data.deadline = deadline;
     data.timed_out = false;
     store.set_epoch_deadline(1);
-    deadline
-}
-
-/// Runs `work` until `deadline`; `None` when the time ran out. Most plugin
-/// calls finish on their first poll (only a guest that yields to tokio or
-/// waits in a host call does not), so the timer is armed only when `work`
-/// first has to wait: arming one costs more than a short call. `work` is
-/// borrowed pinned, not moved: a wasmtime call future is kilobytes, and
-/// copying it into this future and again onto its stack cost more than
-/// an empty plugin call.
-async fn within<F: Future>(deadline: Instant, mut work: Pin<&mut F>) -> Option<F::Output> {
-    let deadline = tokio::time::Instant::from_std(deadline);
-    let mut timer = None;
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(out) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
-        }
-        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        timer.as_mut().poll(cx).map(|()| None)
-    })
-    .await
 }
 
 impl LoadedPlugin {
-    /// Creates a fresh instance with its own store and limits.
-    pub async fn instantiate(&self) -> Result<PluginInstance, CallFailure> {
+    /// Creates a fresh instance with its own store and limits. Runs the
+    /// guest's initialisation, so it blocks: call it where `invoke` will run.
+    pub fn instantiate(&self) -> Result<PluginInstance, CallFailure> {
         let instantiate_failure = |message: String| CallFailure {
             reason: FailureReason::Instantiate,
             message,
@@ -149,26 +126,15 @@ impl LoadedPlugin {
                 data.timed_out = true;
                 Ok(UpdateDeadline::Interrupt)
             } else {
-                // Still in time: let other tasks run, check again next tick.
-                Ok(UpdateDeadline::Yield(1))
+                // Still in time: check again next tick.
+                Ok(UpdateDeadline::Continue(1))
             }
         });
-        let deadline = arm_deadline(&mut store, self.context.spec.timeout);
-        let outcome = {
-            let instantiating = pin!(self.pre.instantiate_async(&mut store));
-            within(deadline + HOST_GRACE, instantiating).await
-        };
-        let instance = match outcome {
-            Some(Ok(instance)) => instance,
-            Some(Err(e)) => return Err(classify(&mut store, &e, false)),
-            None => {
-                return Err(classify(
-                    &mut store,
-                    &wasmtime::format_err!("instantiation timed out"),
-                    true,
-                ));
-            }
-        };
+        arm_deadline(&mut store, self.context.spec.timeout);
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| classify(&mut store, &e))?;
         let guest = match &self.exports {
             KindExports::Exporter(i) => i.load(&mut store, &instance).map(Guest::Exporter),
             KindExports::Parser(i) => i.load(&mut store, &instance).map(Guest::Parser),
@@ -181,44 +147,27 @@ impl LoadedPlugin {
 }
 
 impl PluginInstance {
-    /// Calls the plugin with `call`, bounded by `timeout`.
-    pub async fn invoke(&mut self, call: Call, timeout: Duration) -> Result<Reply, CallFailure> {
-        let deadline = arm_deadline(&mut self.store, timeout);
+    /// Calls the plugin with `call`, bounded by `timeout`. Blocks until the
+    /// guest returns or its deadline interrupts it; a guest waiting in a host
+    /// call (network I/O) is interrupted when that call returns. Call it on
+    /// the instance's own thread (`runtime::worker`), never on a tokio
+    /// worker: WASI's I/O blocks on the runtime, which panics there.
+    pub fn invoke(&mut self, call: &Call, timeout: Duration) -> Result<Reply, CallFailure> {
+        arm_deadline(&mut self.store, timeout);
         self.store.data_mut().staged.clear();
-        let outcome = {
-            let (store, guest) = (&mut self.store, &self.guest);
-            // Built in place: moving a started-size call future costs as much
-            // as a short call (see `within`).
-            let work = pin!(async {
-                match (guest, call) {
-                    (Guest::Exporter(g), Call::Collect(t)) => {
-                        g.call_collect(&mut *store, &t).await.map(Reply::Collect)
-                    }
-                    (Guest::Parser(g), Call::Parse(b)) => {
-                        g.call_parse(&mut *store, &b).await.map(Reply::Parse)
-                    }
-                    (Guest::Rule(g), Call::Evaluate(at)) => {
-                        g.call_evaluate(&mut *store, at).await.map(Reply::Evaluate)
-                    }
-                    (Guest::Notifier(g), Call::Deliver(n)) => {
-                        g.call_deliver(&mut *store, &n).await.map(Reply::Deliver)
-                    }
-                    (_, call) => Err(wasmtime::format_err!(
-                        "host bug: {call:?} sent to a plugin of another kind"
-                    )),
-                }
-            });
-            within(deadline + HOST_GRACE, work).await
-        };
-        let result = match outcome {
-            Some(Ok(reply)) => Ok(reply),
-            Some(Err(e)) => Err(classify(&mut self.store, &e, false)),
-            None => Err(classify(
-                &mut self.store,
-                &wasmtime::format_err!("call did not return"),
-                true,
+        let store = &mut self.store;
+        let outcome = match (&self.guest, call) {
+            (Guest::Exporter(g), Call::Collect(t)) => g.call_collect(store, t).map(Reply::Collect),
+            (Guest::Parser(g), Call::Parse(b)) => g.call_parse(store, b).map(Reply::Parse),
+            (Guest::Rule(g), Call::Evaluate(at)) => {
+                g.call_evaluate(store, *at).map(Reply::Evaluate)
+            }
+            (Guest::Notifier(g), Call::Deliver(n)) => g.call_deliver(store, n).map(Reply::Deliver),
+            (_, call) => Err(wasmtime::format_err!(
+                "host bug: {call:?} sent to a plugin of another kind"
             )),
         };
+        let result = outcome.map_err(|e| classify(&mut self.store, &e));
         self.drain_output();
         result
     }
@@ -240,10 +189,10 @@ impl PluginInstance {
 }
 
 /// Works out why a call failed from the store's flags and the error.
-fn classify(store: &mut Store<StoreState>, error: &wasmtime::Error, elapsed: bool) -> CallFailure {
+fn classify(store: &mut Store<StoreState>, error: &wasmtime::Error) -> CallFailure {
     let data = store.data();
     let timeout = data.plugin.spec.timeout;
-    if elapsed || data.timed_out {
+    if data.timed_out {
         return CallFailure {
             reason: FailureReason::Timeout,
             message: format!("call exceeded its timeout of {timeout:?}"),
@@ -278,32 +227,5 @@ fn classify(store: &mut Store<StoreState>, error: &wasmtime::Error, elapsed: boo
     CallFailure {
         reason: FailureReason::Trap,
         message: trap,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn within_bounds_work_that_waits_and_passes_through_work_that_does_not() {
-        let started = Instant::now();
-        assert_eq!(within(started, pin!(async { 7 })).await, Some(7));
-        let stuck = within(
-            started + Duration::from_millis(50),
-            pin!(std::future::pending::<()>()),
-        )
-        .await;
-        assert_eq!(stuck, None);
-        assert!(started.elapsed() >= Duration::from_millis(50));
-        let slow = within(
-            started + Duration::from_secs(5),
-            pin!(async {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                "done"
-            }),
-        )
-        .await;
-        assert_eq!(slow, Some("done"));
     }
 }

@@ -17,6 +17,7 @@ mod query_source;
 mod state_store;
 mod stdio;
 mod store;
+mod worker;
 
 pub use cache::{ArtifactCache, content_hash};
 pub use handle::{CallError, PluginHandle, PluginHealth, PluginState};

@@ -16,9 +16,11 @@ use crate::runtime::store::StoreState;
 use wasmtime::component::{HasSelf, Linker};
 
 /// Adds WASI (p2, incl. sockets and http) and every Watchpost host interface.
+/// All synchronous: instances run on their own threads (`runtime::worker`),
+/// where WASI's I/O blocks on the tokio runtime that thread entered.
 pub fn add_to_linker(linker: &mut Linker<StoreState>) -> anyhow::Result<()> {
-    wasmtime_wasi::p2::add_to_linker_async(linker)?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
+    wasmtime_wasi::p2::add_to_linker_sync(linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(linker)?;
     bindings::Host_::add_to_linker::<StoreState, HasSelf<StoreState>>(linker, |s| s)?;
     Ok(())
 }

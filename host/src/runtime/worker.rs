@@ -1,0 +1,120 @@
+//! A plugin instance on a thread of its own. The thread builds the instance
+//! and then runs its calls one at a time, synchronously; the async side
+//! hands it a call and awaits the answer, so tokio's threads never run
+//! guest code. A CPU-bound guest occupies only its own thread until its
+//! deadline interrupts it. A guest blocked in a host call (network I/O,
+//! which epochs cannot interrupt) is abandoned once its deadline and a grace
+//! period have passed: the caller gets a timeout at once, and the thread
+//! ends by itself when that host call returns.
+
+use crate::runtime::instance::{Call, CallFailure, FailureReason, Reply};
+use crate::runtime::loader::LoadedPlugin;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Extra wall time allowed past the deadline when the guest is blocked in a
+/// host call (where epochs cannot interrupt it).
+const HOST_GRACE: Duration = Duration::from_millis(500);
+
+/// Stack of a plugin thread: guest frames (wasmtime caps them at 512 KiB)
+/// and the host code its imports run, such as a rule's queries.
+const THREAD_STACK: usize = 8 << 20;
+
+type Answer<T> = oneshot::Sender<Result<T, CallFailure>>;
+
+struct Job {
+    call: Call,
+    timeout: Duration,
+    answer: Answer<Reply>,
+}
+
+/// A live instance on its thread. Dropping it lets the thread end (after
+/// the call in flight, if any).
+pub struct Worker {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Worker {
+    /// Starts a thread and builds an instance of `loaded` on it. I/O the
+    /// guest does through WASI runs on the tokio runtime the caller is on.
+    pub async fn start(loaded: Arc<LoadedPlugin>) -> Result<Worker, CallFailure> {
+        let timeout = loaded.spec().timeout;
+        let (ready, started) = oneshot::channel();
+        let (jobs, queue) = mpsc::channel();
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        std::thread::Builder::new()
+            .name(format!("plugin {}", loaded.context.name))
+            .stack_size(THREAD_STACK)
+            .spawn(move || {
+                let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
+                serve(&loaded, ready, &queue);
+            })
+            .map_err(|e| CallFailure {
+                reason: FailureReason::Instantiate,
+                message: format!("cannot start the plugin's thread: {e}"),
+            })?;
+        answer_within(started, timeout).await?;
+        Ok(Worker { jobs })
+    }
+
+    /// Runs `call` on the instance, bounded by `timeout`.
+    pub async fn call(&self, call: Call, timeout: Duration) -> Result<Reply, CallFailure> {
+        let (answer, answered) = oneshot::channel();
+        self.jobs
+            .send(Job {
+                call,
+                timeout,
+                answer,
+            })
+            .map_err(|_| thread_ended())?;
+        answer_within(answered, timeout).await
+    }
+}
+
+/// The thread's body: instantiate, report, then serve calls until the
+/// worker is dropped or a call kills the instance.
+fn serve(loaded: &LoadedPlugin, ready: Answer<()>, queue: &mpsc::Receiver<Job>) {
+    let mut instance = match loaded.instantiate() {
+        Ok(instance) => instance,
+        Err(failure) => {
+            let _ = ready.send(Err(failure));
+            return;
+        }
+    };
+    if ready.send(Ok(())).is_err() {
+        return;
+    }
+    while let Ok(job) = queue.recv() {
+        let result = instance.invoke(&job.call, job.timeout);
+        let dead = result.is_err();
+        let _ = job.answer.send(result);
+        if dead {
+            return;
+        }
+    }
+}
+
+/// Awaits the thread's answer for at most `timeout` plus the grace period.
+async fn answer_within<T>(
+    answered: oneshot::Receiver<Result<T, CallFailure>>,
+    timeout: Duration,
+) -> Result<T, CallFailure> {
+    match tokio::time::timeout(timeout + HOST_GRACE, answered).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(thread_ended()),
+        Err(_) => Err(CallFailure {
+            reason: FailureReason::Timeout,
+            message: format!(
+                "call exceeded its timeout of {timeout:?} while blocked in a host call; abandoned"
+            ),
+        }),
+    }
+}
+
+fn thread_ended() -> CallFailure {
+    CallFailure {
+        reason: FailureReason::Trap,
+        message: "the plugin's thread ended without answering (a host error; see the log)".into(),
+    }
+}
