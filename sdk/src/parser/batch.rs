@@ -142,10 +142,12 @@ pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> Parsed {
     for (i, &end) in batch.ends.iter().enumerate() {
         let end = (end as usize).min(batch.text.len());
         let line = batch.text.get(start..end).unwrap_or("");
-        match parser.parse(line, &batch.meta) {
-            Ok(record) => encoder.push(i as u32, &record, None),
-            Err(e) => encoder.push(i as u32, &Record::new(line), Some(&e)),
-        }
+        let (record, error) = match parser.parse(line, &batch.meta) {
+            Ok(record) => (record, None),
+            Err(e) => (Record::new(line), Some(e)),
+        };
+        encoder.push(i as u32, &record, error.as_deref());
+        super::recycle(record);
         start = end;
     }
     encoder.finish()

@@ -103,7 +103,8 @@ pub fn pairs(line: &str) -> Result<Vec<Pair<'_>>, String> {
 /// any whitespace separates pairs. It scans bytes, not chars: every
 /// delimiter is ASCII, and UTF-8 never uses an ASCII byte inside a
 /// multi-byte character, so slicing at a delimiter is always on a char
-/// boundary.
+/// boundary. Delimiters are found with `memchr`, many bytes a step: in Wasm
+/// every loop iteration also checks the call's deadline.
 pub struct Pairs<'a> {
     line: &'a str,
     pos: usize,
@@ -116,21 +117,22 @@ impl<'a> Pairs<'a> {
     }
 }
 
-fn is_blank(b: u8) -> bool {
-    b == b' ' || b == b'\t'
+/// The first position from `pos` holding `a` or `b`, or the end.
+fn find2(bytes: &[u8], pos: usize, a: u8, b: u8) -> usize {
+    memchr::memchr2(a, b, &bytes[pos..]).map_or(bytes.len(), |i| pos + i)
 }
 
-/// The first position from `pos` whose byte `stop` accepts, or the end.
-fn scan(bytes: &[u8], mut pos: usize, stop: impl Fn(u8) -> bool) -> usize {
-    while pos < bytes.len() && !stop(bytes[pos]) {
-        pos += 1;
-    }
-    pos
+/// The first position from `pos` holding `a`, `b` or `c`, or the end.
+fn find3(bytes: &[u8], pos: usize, a: u8, b: u8, c: u8) -> usize {
+    memchr::memchr3(a, b, c, &bytes[pos..]).map_or(bytes.len(), |i| pos + i)
 }
 
 impl<'a> Iterator for Pairs<'a> {
     type Item = Result<Pair<'a>, String>;
 
+    // Inlined into `KvParser::parse`, its only caller: a call per pair
+    // costs more than the pair's scanning (natively and in Wasm).
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         let (line, bytes) = (self.line, self.line.as_bytes());
         let mut pos = self.pos;
@@ -140,7 +142,7 @@ impl<'a> Iterator for Pairs<'a> {
                 break None;
             }
             let start = pos;
-            pos = scan(bytes, pos, |b| is_blank(b) || b == b'=');
+            pos = find3(bytes, pos, b' ', b'\t', b'=');
             let key = &line[start..pos];
             if bytes.get(pos) != Some(&b'=') {
                 // A bare word such as `done` in `done user=bob`.
@@ -164,7 +166,7 @@ impl<'a> Iterator for Pairs<'a> {
                 }));
             }
             let start = pos;
-            pos = scan(bytes, pos, is_blank);
+            pos = find2(bytes, pos, b' ', b'\t');
             break Some(Ok(Pair {
                 key,
                 value: Cow::Borrowed(&line[start..pos]),
@@ -196,9 +198,12 @@ fn unterminated(key: &str) -> String {
 fn skip_whitespace(line: &str, mut pos: usize) -> usize {
     let bytes = line.as_bytes();
     loop {
-        pos = scan(bytes, pos, |b| {
-            !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-        });
+        while bytes
+            .get(pos)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        {
+            pos += 1;
+        }
         if bytes.get(pos).is_none_or(|b| b.is_ascii()) {
             return pos;
         }
@@ -220,7 +225,8 @@ fn quoted_value(body: &str) -> Option<(Cow<'_, str>, usize)> {
     // Start of the text not yet copied into `owned`.
     let mut pending = 0;
     let mut i = 0;
-    while i < bytes.len() {
+    while let Some(found) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+        i += found;
         match bytes[i] {
             b'"' => {
                 let value = match owned {
@@ -244,7 +250,7 @@ fn quoted_value(body: &str) -> Option<(Cow<'_, str>, usize)> {
                 i += 1 + escaped.len_utf8();
                 pending = i;
             }
-            _ => i += 1,
+            _ => unreachable!("memchr2 finds a quote or a backslash"),
         }
     }
     None
@@ -255,11 +261,12 @@ fn typed(value: Cow<'_, str>) -> Value<'_> {
     if let Ok(i) = value.parse::<i64>() {
         return Value::Integer(i);
     }
-    // Only plain decimal spellings: "inf", "nan" or "1e" stay text.
-    let numeric = value.bytes().any(|b| b.is_ascii_digit())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    // Only plain decimal spellings: "inf", "nan" or "1e" stay text. (The
+    // check that stops at the first letter of a word comes first.)
+    let numeric = value
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+        && value.bytes().any(|b| b.is_ascii_digit());
     if numeric && let Ok(f) = value.parse::<f64>() {
         return Value::Float(f);
     }
