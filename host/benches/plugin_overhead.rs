@@ -114,12 +114,24 @@ struct ParserCase {
 }
 
 fn parser_cases() -> Vec<ParserCase> {
-    let stock = |name| PluginSource::Stock(StockPlugin::by_name(name).expect("a stock parser"));
+    // `BENCH_WASM_DIR=/tmp/t/wasm32-wasip2/plugin` loads every parser from
+    // there instead: builds with symbols, for `perf` (see sdk/README.md).
+    let dir = std::env::var_os("BENCH_WASM_DIR").map(PathBuf::from);
+    let stock = |name| {
+        let plugin = StockPlugin::by_name(name).expect("a stock parser");
+        match &dir {
+            Some(dir) => PluginSource::File(dir.join(format!("{}.wasm", plugin.file_stem))),
+            None => PluginSource::Stock(plugin),
+        }
+    };
     let grok = r#"{"match": "%{COMBINEDAPACHELOG}"}"#;
     vec![
         ParserCase {
             name: "key=value (example)",
-            source: PluginSource::File(wasm("example_kv_parser")),
+            source: PluginSource::File(match &dir {
+                Some(dir) => dir.join("example_kv_parser.wasm"),
+                None => wasm("example_kv_parser"),
+            }),
             config: "{}",
             line: kv_line,
             native: native::<example_kv_parser::KvParser>("{}"),

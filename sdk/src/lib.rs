@@ -32,6 +32,7 @@
 //! See `sdk/README.md` for the full guide.
 
 #[doc(hidden)]
+mod ascii;
 pub mod bindings;
 pub mod continuation;
 mod error;

@@ -101,10 +101,35 @@ const MONTHS: &[(&str, u32)] = &[
 /// A month's name or abbreviation (`Nov`, `november`, `Mär`, ...: English
 /// and the common German ones, any case), the whole of `word`, as 1..=12.
 pub fn month_from_name(word: &str) -> Option<u32> {
+    // Every syslog line starts with a month: ASCII names are matched
+    // without a loop; only the German ones with `ä` take the long way.
+    if word.is_ascii() {
+        let mut buffer = [0u8; 16];
+        return ascii_month(crate::ascii::lowercase_into(&mut buffer, word)?);
+    }
     MONTHS
         .iter()
         .find(|(name, _)| word.chars().flat_map(char::to_lowercase).eq(name.chars()))
         .map(|(_, m)| *m)
+}
+
+/// The month of a lower-cased ASCII name in [`MONTHS`].
+fn ascii_month(lower: &[u8]) -> Option<u32> {
+    Some(match lower {
+        b"jan" | b"january" | b"januar" => 1,
+        b"feb" | b"february" | b"februar" => 2,
+        b"mar" | b"march" | b"mrz" => 3,
+        b"apr" | b"april" => 4,
+        b"may" | b"mai" => 5,
+        b"jun" | b"june" | b"juni" => 6,
+        b"jul" | b"july" | b"juli" => 7,
+        b"aug" | b"august" => 8,
+        b"sep" | b"sept" | b"september" => 9,
+        b"oct" | b"october" | b"okt" | b"oktober" => 10,
+        b"nov" | b"november" => 11,
+        b"dec" | b"december" | b"dez" | b"dezember" => 12,
+        _ => return None,
+    })
 }
 
 /// The month name at the start of `s` (see [`month_from_name`]) and the rest.
@@ -142,4 +167,49 @@ pub fn parse_iso_datetime(s: &str, sep: u8) -> Option<(Civil, &str)> {
         (civil.nanos, rest) = fraction(frac)?;
     }
     Some((civil, rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table read the slow way, as every name was matched before.
+    fn reference(word: &str) -> Option<u32> {
+        MONTHS
+            .iter()
+            .find(|(name, _)| word.chars().flat_map(char::to_lowercase).eq(name.chars()))
+            .map(|(_, m)| *m)
+    }
+
+    #[test]
+    fn month_names_and_near_misses_match_the_table() {
+        let mut words = vec![String::new(), "x".repeat(20)];
+        for (name, _) in MONTHS {
+            let chars: Vec<char> = name.chars().collect();
+            for end in 0..=chars.len() {
+                words.push(chars[..end].iter().collect());
+            }
+            words.push(format!("{name}x"));
+            words.push(format!(" {name}"));
+            for i in 0..chars.len() {
+                let mut changed = chars.clone();
+                changed[i] = char::from_u32(u32::from(chars[i]) + 1).unwrap();
+                words.push(changed.into_iter().collect());
+            }
+        }
+        for word in words {
+            for spelling in crate::ascii::case_spellings(&word) {
+                assert_eq!(
+                    month_from_name(&spelling),
+                    reference(&spelling),
+                    "{spelling:?}"
+                );
+            }
+        }
+        assert!(
+            MONTHS
+                .iter()
+                .all(|(name, m)| month_from_name(name) == Some(*m))
+        );
+    }
 }

@@ -8,20 +8,13 @@ use std::borrow::Cow;
 /// `WARNING`, `err`, `fatal`, `CRIT`, logrus' `ERRO`, ...); `Unknown` when
 /// the name is not a level.
 pub fn severity_from_name(name: &str) -> Severity {
-    // Lower-cased into a stack buffer and matched: every line of a log
-    // carries a level, so this runs per line and must not allocate, nor
-    // loop over bytes (each loop iteration costs an interruption check in
-    // Wasm): two 8-byte words are lower-cased at once.
+    // Every line of a log carries a level, so this runs per line: no
+    // allocation, no loop over bytes.
     let mut buffer = [0u8; 16];
-    let Some(copy) = buffer.get_mut(..name.len()) else {
+    let Some(lower) = crate::ascii::lowercase_into(&mut buffer, name) else {
         return Severity::Unknown;
     };
-    copy.copy_from_slice(name.as_bytes());
-    let [low, high] = [&buffer[..8], &buffer[8..]]
-        .map(|half| ascii_lowercase_word(u64::from_le_bytes(half.try_into().unwrap_or_default())));
-    buffer[..8].copy_from_slice(&low.to_le_bytes());
-    buffer[8..].copy_from_slice(&high.to_le_bytes());
-    match &buffer[..name.len()] {
+    match lower {
         b"info" | b"information" | b"informational" => Severity::Info,
         b"error" | b"err" | b"eror" | b"erro" => Severity::Error,
         b"warn" | b"warning" => Severity::Warning,
@@ -33,19 +26,6 @@ pub fn severity_from_name(name: &str) -> Severity {
         b"emerg" | b"emergency" | b"panic" | b"pani" => Severity::Emergency,
         _ => Severity::Unknown,
     }
-}
-
-/// The eight bytes of `word` with ASCII `A`-`Z` lower-cased, all at once:
-/// a byte's high bit is set in `upper` when it is at least `A` and at most
-/// `Z` (bytes of non-ASCII characters, high bit set, are left alone).
-fn ascii_lowercase_word(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let seven = word & !HIGH;
-    let at_least_a = seven + ONES * u64::from(0x80 - b'A');
-    let above_z = seven + ONES * u64::from(0x80 - b'Z' - 1);
-    let upper = at_least_a & !above_z & !word & HIGH;
-    word | (upper >> 2)
 }
 
 /// `name` made a valid field or label name as Loki's parsers do it:
@@ -69,19 +49,6 @@ pub fn sanitize_name(name: Cow<'_, str>, leading: bool) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn word_lowercasing_matches_bytewise_lowercasing_for_every_byte() {
-        for b in 0..=255u8 {
-            for position in 0..8 {
-                let mut bytes = *b"AzZ@[`a\xff";
-                bytes[position] = b;
-                let expected = bytes.map(|b| b.to_ascii_lowercase());
-                let got = ascii_lowercase_word(u64::from_le_bytes(bytes)).to_le_bytes();
-                assert_eq!(got, expected, "byte {b:#04x} at {position}");
-            }
-        }
-    }
 
     #[test]
     fn every_level_name_in_any_case() {
@@ -115,18 +82,7 @@ mod tests {
             ("pani", Severity::Emergency),
         ];
         for &(name, severity) in NAMES {
-            let mixed: String = name
-                .chars()
-                .enumerate()
-                .map(|(i, c)| {
-                    if i % 2 == 0 {
-                        c.to_ascii_uppercase()
-                    } else {
-                        c
-                    }
-                })
-                .collect();
-            for spelling in [name.to_string(), name.to_ascii_uppercase(), mixed] {
+            for spelling in crate::ascii::case_spellings(name) {
                 assert_eq!(severity_from_name(&spelling), severity, "{spelling}");
             }
             // Not a prefix, a suffix or a padded name.
