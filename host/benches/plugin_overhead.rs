@@ -372,8 +372,12 @@ async fn main() {
             .ok()
             .and_then(|r| r.parse().ok())
             .unwrap_or(200);
+        // `BENCH_PARSER=postfix` runs the cases whose name contains it.
+        let only_parser = std::env::var("BENCH_PARSER").unwrap_or_default();
         for case in parser_cases() {
-            compare_parser(&runtime, state.path(), case, rounds, &mut rows);
+            if case.name.contains(&only_parser) {
+                compare_parser(&runtime, state.path(), case, rounds, &mut rows);
+            }
         }
     }
 

@@ -46,7 +46,11 @@ pub fn parse<'a>(msg: &'a str, record: &mut Record<'a>) {
         push(record, "event", "bounce_notification");
         push(record, "bounce_queue_id", id);
     } else if let Some((client, _)) = rest
-        .split_once(": ")
+        // Only text whose first space comes after a `[` can start with
+        // `host[ip]: ` (checked first: most lines have a space early).
+        .find([' ', '['])
+        .filter(|&i| rest.as_bytes()[i] == b'[')
+        .and_then(|_| rest.split_once(": "))
         .filter(|(c, _)| host_ip_port(c).is_some())
     {
         // `warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: ...`
@@ -130,20 +134,28 @@ fn client_fields<'a>(record: &mut Record<'a>, client: &'a str) {
 /// `reject: `, `hold: `, `milter-reject: `, ... — the actions of access
 /// restrictions, header/body checks and milters.
 fn action(s: &str) -> Option<(&str, &str)> {
-    const ACTIONS: [&str; 9] = [
-        "reject",
-        "reject_warning",
-        "defer",
-        "hold",
-        "discard",
-        "warn",
-        "milter-reject",
-        "milter-discard",
-        "milter-hold",
-    ];
-    let (word, rest) = s.split_once(": ")?;
+    // An action word holds no `:`, so its `: ` is the first colon, within
+    // the longest action's length: no need to search the whole text.
+    let colon = s.bytes().take(LONGEST_ACTION + 1).position(|b| b == b':')?;
+    let (word, rest) = (&s[..colon], s[colon + 1..].strip_prefix(' ')?);
     ACTIONS.contains(&word).then_some((word, rest))
 }
+
+/// The actions [`action`] knows.
+const ACTIONS: [&str; 9] = [
+    "reject",
+    "reject_warning",
+    "defer",
+    "hold",
+    "discard",
+    "warn",
+    "milter-reject",
+    "milter-discard",
+    "milter-hold",
+];
+
+/// The length of the longest of [`ACTIONS`].
+const LONGEST_ACTION: usize = 14;
 
 /// The text after `reject: `, in one of two shapes:
 /// `RCPT from host[ip]: 550 5.1.1 <to>: reason; from=<..> to=<..> proto=.. helo=<..>`
@@ -340,6 +352,17 @@ mod tests {
         }
         assert_eq!(queue_id("4F2A1C3B:x"), None);
         assert_eq!(queue_id("4F2A1C3B:"), Some(("4F2A1C3B", "")));
+    }
+
+    #[test]
+    fn every_action_is_found_and_only_before_the_first_colon() {
+        assert_eq!(ACTIONS.iter().map(|a| a.len()).max(), Some(LONGEST_ACTION));
+        for word in ACTIONS {
+            assert_eq!(action(&format!("{word}: x: y")), Some((word, "x: y")));
+            assert_eq!(action(&format!("{word}:x")), None);
+            assert_eq!(action(&format!("a:{word}: x")), None);
+        }
+        assert_eq!(action("rejected: x"), None);
     }
 
     #[test]

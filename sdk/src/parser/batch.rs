@@ -6,18 +6,33 @@ use super::packed::{
 };
 use super::{Parser, Record, Value};
 use crate::types::{LineBatch, SourceMeta};
+use std::borrow::Cow;
 
 /// Distinct field/label names interned per batch.
 const MAX_INTERNED: usize = 64;
+
+/// A name stored once per batch, and the address of the text it was first
+/// seen in. Parsers name fields with `&'static str`s, so a name usually
+/// comes back at the same address and is found without comparing bytes;
+/// that shortcut is taken only where such an address cannot have been
+/// freed and reused for another name (see [`BatchEncoder::for_parser`]).
+struct Interned {
+    address: usize,
+    name: Box<str>,
+    text: TextRef,
+}
 
 /// Encodes records into a `parsed-batch` for one input buffer.
 pub struct BatchEncoder<'i> {
     input: &'i str,
     arena: String,
-    interned: Vec<(Box<str>, TextRef)>,
+    interned: Vec<Interned>,
     records: Vec<ParsedRecord>,
     fields: Vec<ParsedField>,
     labels: Vec<ParsedLabel>,
+    /// Borrowed names are `'static` (or in the input): their addresses
+    /// identify them.
+    static_borrows: bool,
 }
 
 impl<'i> BatchEncoder<'i> {
@@ -30,6 +45,18 @@ impl<'i> BatchEncoder<'i> {
             records: Vec::new(),
             fields: Vec::new(),
             labels: Vec::new(),
+            static_borrows: false,
+        }
+    }
+
+    /// An encoder for what `Parser::parse` returns for lines of `input`: a
+    /// record it returns for a line borrows only from that line or from
+    /// `'static` data (its signature allows nothing else), so a borrowed
+    /// name's address stays its own for the whole batch.
+    fn for_parser(input: &'i str) -> Self {
+        BatchEncoder {
+            static_borrows: true,
+            ..BatchEncoder::new(input)
         }
     }
 
@@ -57,19 +84,31 @@ impl<'i> BatchEncoder<'i> {
 
     /// Names repeat in every record: store each once per batch. A parser has
     /// few distinct names, so a short list beats hashing; past
-    /// [`MAX_INTERNED`] names are simply appended.
-    fn name(&mut self, s: &str) -> TextRef {
+    /// [`MAX_INTERNED`] names are simply appended. `borrowed` says the
+    /// record borrowed `s` rather than owning it (see [`Interned`]).
+    fn name(&mut self, s: &str, borrowed: bool) -> TextRef {
         if let Some(r) = self.input_ref(s) {
             return r;
         }
-        if let Some((_, r)) = self.interned.iter().find(|(k, _)| **k == *s) {
-            return *r;
+        let address = s.as_ptr() as usize;
+        let by_address = self.static_borrows && borrowed;
+        let seen = self.interned.iter();
+        if let Some(known) = seen
+            .clone()
+            .find(|i| by_address && i.address == address && i.name.len() == s.len())
+            .or_else(|| seen.clone().find(|i| *i.name == *s))
+        {
+            return known.text;
         }
-        let r = self.text(s);
+        let text = self.text(s);
         if self.interned.len() < MAX_INTERNED {
-            self.interned.push((s.into(), r));
+            self.interned.push(Interned {
+                address,
+                name: s.into(),
+                text,
+            });
         }
-        r
+        text
     }
 
     /// Adds the record parsed from input line `line`.
@@ -77,7 +116,7 @@ impl<'i> BatchEncoder<'i> {
         let message = self.text(&record.message);
         let fields_start = self.fields.len() as u32;
         for (n, v) in &record.fields {
-            let name = self.name(n);
+            let name = self.name(n, matches!(n, Cow::Borrowed(_)));
             let value = match v {
                 Value::Text(t) => WitFieldValue::Text(self.text(t)),
                 Value::Integer(i) => WitFieldValue::Integer(*i),
@@ -89,7 +128,7 @@ impl<'i> BatchEncoder<'i> {
         }
         let labels_start = self.labels.len() as u32;
         for (n, v) in &record.labels {
-            let name = self.name(n);
+            let name = self.name(n, matches!(n, Cow::Borrowed(_)));
             let value = self.text(v);
             self.labels.push(ParsedLabel { name, value });
         }
@@ -137,7 +176,7 @@ pub fn record_labels<'b>(batch: &'b Parsed, record: &ParsedRecord) -> &'b [Parse
 /// Runs `parser` over every line of `batch`.
 pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> Parsed {
     crate::logtime::new_batch();
-    let mut encoder = BatchEncoder::new(&batch.text);
+    let mut encoder = BatchEncoder::for_parser(&batch.text);
     let mut start = 0usize;
     for (i, &end) in batch.ends.iter().enumerate() {
         let end = (end as usize).min(batch.text.len());
@@ -245,5 +284,46 @@ mod tests {
             resolve(&batch.text, &out, bad.parse_error.unwrap()),
             "no space"
         );
+    }
+
+    /// Names in freed and reused memory are told apart by their bytes,
+    /// through the public encoder and through `parse_batch`.
+    #[test]
+    fn names_at_a_reused_address_keep_their_own_text() {
+        let input = "x";
+        let mut encoder = BatchEncoder::new(input);
+        for i in 0..20 {
+            let name = format!("n{}", i % 10);
+            let record = Record::new("m").field(name.as_str(), i as i64);
+            encoder.push(i, &record, None);
+        }
+        let out = encoder.finish();
+        for (i, field) in out.fields.iter().enumerate() {
+            assert_eq!(resolve(input, &out, field.name), format!("n{}", i % 10));
+        }
+
+        struct Owned;
+        impl Parser for Owned {
+            type Config = ();
+            fn new(_: ()) -> crate::Result<Self> {
+                Ok(Owned)
+            }
+            fn parse<'a>(&mut self, line: &'a str, _: &SourceMeta) -> Result<Record<'a>, String> {
+                Ok(Record::new(line)
+                    .field(format!("k{}", line.len() % 10), 1i64)
+                    .field("fixed", 2i64))
+            }
+        }
+        let lines: Vec<String> = (0..30).map(|i| "l".repeat(i + 1)).collect();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let batch = line_batch(meta(), &refs);
+        let out = parse_batch(&mut Owned, &batch);
+        for (record, line) in out.records.iter().zip(&lines) {
+            let names: Vec<&str> = record_fields(&out, record)
+                .iter()
+                .map(|f| resolve(&batch.text, &out, f.name))
+                .collect();
+            assert_eq!(names, [format!("k{}", line.len() % 10).as_str(), "fixed"]);
+        }
     }
 }
