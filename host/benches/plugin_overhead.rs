@@ -15,6 +15,11 @@
 //! 3. 1,000-line batches of the example key=value parser and of the stock
 //!    postfix, json and grok parsers in Wasm against the same parsers
 //!    compiled natively into this benchmark, per line.
+//!
+//! Knobs: `BENCH_ONLY=start|call|parser` runs one part; `BENCH_PARSER=postfix`
+//! the parser cases whose name holds it; `BENCH_ROUNDS`, `BENCH_CALLS` set the
+//! repetitions; `BENCH_WASM_DIR` loads the parsers from a directory of builds
+//! with symbols, to profile them with `WATCHPOST_WASM_PERFMAP=1 perf record`.
 
 #[path = "common/log_lines.rs"]
 mod log_lines;

@@ -35,7 +35,12 @@ pub fn severity_from_name(name: &str) -> Severity {
 pub fn sanitize_name(name: Cow<'_, str>, leading: bool) -> Cow<'_, str> {
     let valid = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let needs_prefix = leading && name.starts_with(|c: char| c.is_ascii_digit());
-    if !name.is_empty() && !needs_prefix && name.chars().all(valid) {
+    // Bytes, not chars: every valid char is ASCII, so a name is valid when
+    // each of its bytes is (no UTF-8 decoding for the common case).
+    if !name.is_empty()
+        && !needs_prefix
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
         return name;
     }
     let mut clean = String::with_capacity(name.len() + 1);
