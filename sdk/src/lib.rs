@@ -31,8 +31,8 @@
 //!
 //! See `sdk/README.md` for the full guide.
 
-#[doc(hidden)]
 mod ascii;
+#[doc(hidden)]
 pub mod bindings;
 pub mod continuation;
 mod error;

@@ -23,6 +23,12 @@ const HOST_GRACE: Duration = Duration::from_millis(500);
 /// and the host code its imports run, such as a rule's queries.
 const THREAD_STACK: usize = 8 << 20;
 
+/// How long each side of a hand-over watches for the other before it
+/// sleeps: the caller for the answer, the thread for the next call (a
+/// parser fed batch after batch). Waking a sleeping thread costs tens of
+/// microseconds on an idle machine.
+const STAY_AWAKE: Duration = Duration::from_micros(50);
+
 type Answer<T> = oneshot::Sender<Result<T, CallFailure>>;
 
 struct Job {
@@ -72,15 +78,15 @@ impl Worker {
             .map_err(|_| thread_ended())?;
         // Most calls are short: wait for them briefly right here rather
         // than let tokio put this thread to sleep and wake it again.
-        let watching = std::time::Instant::now();
-        while watching.elapsed() < STAY_AWAKE {
-            match answered.try_recv() {
-                Ok(result) => return result,
-                Err(oneshot::error::TryRecvError::Closed) => return Err(thread_ended()),
-                Err(oneshot::error::TryRecvError::Empty) => std::hint::spin_loop(),
-            }
+        let quick = watch(|| match answered.try_recv() {
+            Ok(result) => Some(result),
+            Err(oneshot::error::TryRecvError::Closed) => Some(Err(thread_ended())),
+            Err(oneshot::error::TryRecvError::Empty) => None,
+        });
+        match quick {
+            Some(result) => result,
+            None => answer_within(answered, timeout).await,
         }
-        answer_within(answered, timeout).await
     }
 }
 
@@ -107,23 +113,26 @@ fn serve(loaded: &LoadedPlugin, ready: Answer<()>, queue: &mpsc::Receiver<Job>) 
     }
 }
 
-/// How long a thread that just answered watches for the next call before
-/// it sleeps: a caller with calls back to back (a parser fed batch after
-/// batch) then hands each over without waking a sleeping thread, which on
-/// an idle machine costs tens of microseconds.
-const STAY_AWAKE: Duration = Duration::from_micros(50);
-
 /// The next call, or `None` once the worker is dropped.
 fn next_job(queue: &mpsc::Receiver<Job>) -> Option<Job> {
+    watch(|| match queue.try_recv() {
+        Ok(job) => Some(Some(job)),
+        Err(mpsc::TryRecvError::Disconnected) => Some(None),
+        Err(mpsc::TryRecvError::Empty) => None,
+    })
+    .unwrap_or_else(|| queue.recv().ok())
+}
+
+/// Tries `ready` until it gives an answer or [`STAY_AWAKE`] has passed.
+fn watch<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
     let watching = std::time::Instant::now();
     while watching.elapsed() < STAY_AWAKE {
-        match queue.try_recv() {
-            Ok(job) => return Some(job),
-            Err(mpsc::TryRecvError::Disconnected) => return None,
-            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+        if let Some(answer) = ready() {
+            return Some(answer);
         }
+        std::hint::spin_loop();
     }
-    queue.recv().ok()
+    None
 }
 
 /// Awaits the thread's answer for at most `timeout` plus the grace period.

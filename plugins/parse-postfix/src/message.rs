@@ -155,7 +155,17 @@ const ACTIONS: [&str; 9] = [
 ];
 
 /// The length of the longest of [`ACTIONS`].
-const LONGEST_ACTION: usize = 14;
+const LONGEST_ACTION: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < ACTIONS.len() {
+        if ACTIONS[i].len() > longest {
+            longest = ACTIONS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
 
 /// The text after `reject: `, in one of two shapes:
 /// `RCPT from host[ip]: 550 5.1.1 <to>: reason; from=<..> to=<..> proto=.. helo=<..>`
