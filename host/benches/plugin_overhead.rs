@@ -94,17 +94,18 @@ fn kv_line(i: usize) -> String {
     format!("{} seq={i}", LINE_KINDS[i % LINE_KINDS.len()])
 }
 
-/// The same parser compiled into this benchmark: parses a batch, returns
-/// how many records it made.
+/// The same parser compiled into this benchmark: parses a batch into the
+/// packed batch the Wasm build returns, returns how many records it made.
 type NativeParser = Box<dyn FnMut(&watchpost_sdk::types::LineBatch) -> usize>;
 
 fn native<P: watchpost_sdk::Parser + 'static>(config: &str) -> NativeParser {
     let config = serde_json::from_str(config).unwrap();
     let mut parser = watchpost_sdk::testing::parser_from_json::<P>(config).unwrap();
     Box::new(move |batch| {
-        watchpost_sdk::parser::parse_batch(&mut parser, batch)
+        watchpost_sdk::parser::parse_batch_packed(&mut parser, batch)
             .records
             .len()
+            / watchpost_sdk::parser::packed::RECORD_WORDS
     })
 }
 

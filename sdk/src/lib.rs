@@ -34,6 +34,7 @@
 mod ascii;
 #[doc(hidden)]
 pub mod bindings;
+pub mod byteset;
 pub mod continuation;
 mod error;
 mod host;
@@ -176,7 +177,7 @@ macro_rules! export_parser {
                     $crate::__private::with_instance(
                         &INSTANCE,
                         || <$ty as $crate::Parser>::new($crate::load_config()?),
-                        |p| $crate::parser::parse_batch(p, &batch).pack(),
+                        |p| $crate::parser::parse_batch_packed(p, &batch),
                     )
                 }
             }

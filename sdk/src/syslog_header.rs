@@ -18,6 +18,7 @@
 //! ```
 
 use crate::logtime::{self, Civil};
+use memchr::{memchr, memchr3};
 
 /// A parsed timestamp and the text after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +38,7 @@ pub fn timestamp(line: &str, offset_secs: i32, now_ms: impl FnOnce() -> i64) -> 
     if let Some((civil, rest)) =
         logtime::parse_iso_datetime(line, b'T').or_else(|| logtime::parse_iso_datetime(line, b' '))
     {
-        let zone_end = rest.find(' ').unwrap_or(rest.len());
+        let zone_end = memchr(b' ', rest.as_bytes()).unwrap_or(rest.len());
         let (offset, rest) = match logtime::parse_offset(&rest[..zone_end]) {
             Some(offset) => (offset, &rest[zone_end..]),
             None => (offset_secs, rest),
@@ -53,8 +54,9 @@ pub fn timestamp(line: &str, offset_secs: i32, now_ms: impl FnOnce() -> i64) -> 
 fn bsd_timestamp(line: &str, offset_secs: i32, now_ms: impl FnOnce() -> i64) -> Option<Stamp<'_>> {
     let month = logtime::month_from_name(line.get(..3)?)?;
     let rest = line[3..].strip_prefix(' ')?.trim_start_matches(' ');
-    let day_end = rest.find(' ')?;
-    let day = logtime::digits(&rest[..day_end]).filter(|_| day_end <= 2)?;
+    // One or two digits, then a space.
+    let day_end = memchr(b' ', &rest.as_bytes()[..rest.len().min(3)])?;
+    let day = logtime::digits(&rest[..day_end])?;
     let time = &rest[day_end + 1..];
     let b = time.as_bytes();
     if b.len() < 8 || b[2] != b':' || b[5] != b':' || !b[..8].is_ascii() {
@@ -64,9 +66,9 @@ fn bsd_timestamp(line: &str, offset_secs: i32, now_ms: impl FnOnce() -> i64) -> 
         year: 0,
         month,
         day,
-        hour: logtime::digits(&time[..2])?,
-        minute: logtime::digits(&time[3..5])?,
-        second: logtime::digits(&time[6..8])?,
+        hour: logtime::two_digits(&time[..2])?,
+        minute: logtime::two_digits(&time[3..5])?,
+        second: logtime::two_digits(&time[6..8])?,
         nanos: 0,
     };
     let mut rest = &time[8..];
@@ -98,7 +100,7 @@ pub struct Tagged<'a> {
 /// Splits `tag[pid]: message` (the message may be empty; the pid must be a
 /// number).
 pub fn tagged(s: &str) -> Option<Tagged<'_>> {
-    let end = s.find([' ', '[', ':'])?;
+    let end = memchr3(b' ', b'[', b':', s.as_bytes())?;
     let tag = &s[..end];
     if tag.is_empty() {
         return None;
@@ -106,7 +108,7 @@ pub fn tagged(s: &str) -> Option<Tagged<'_>> {
     let mut rest = &s[end..];
     let mut pid = None;
     if let Some(after) = rest.strip_prefix('[') {
-        let close = after.find(']')?;
+        let close = memchr(b']', after.as_bytes())?;
         pid = Some(i64::from(logtime::digits(&after[..close])?));
         rest = &after[close + 1..];
     }
@@ -123,7 +125,7 @@ pub fn tagged(s: &str) -> Option<Tagged<'_>> {
 /// hostname after a timestamp), and the text after the word's space.
 pub fn word(s: &str) -> Option<(&str, &str)> {
     let s = s.strip_prefix(' ')?;
-    let end = s.find(' ')?;
+    let end = memchr(b' ', s.as_bytes())?;
     (end > 0).then(|| (&s[..end], &s[end + 1..]))
 }
 

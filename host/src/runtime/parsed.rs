@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn decodes_what_the_sdk_packs() {
-        use watchpost_sdk::parser::{line_batch, parse_batch};
+        use watchpost_sdk::parser::{line_batch, parse_batch_packed};
         struct Words;
         impl watchpost_sdk::Parser for Words {
             type Config = ();
@@ -330,7 +330,7 @@ mod tests {
             labels: vec![],
         };
         let lines = ["hello big world", "nospace"];
-        let packed = parse_batch(&mut Words, &line_batch(sdk_meta, &lines)).pack();
+        let packed = parse_batch_packed(&mut Words, &line_batch(sdk_meta, &lines));
         let out = batch(&packed.arena, packed.records, packed.fields, packed.labels);
         let input = batch_from_lines(meta(), lines.iter().map(|l| l.as_bytes()));
         let records = decode(&input, &out).unwrap();

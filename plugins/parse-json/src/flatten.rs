@@ -3,6 +3,7 @@
 //! (as Loki's `json` stage names them), arrays stay as their JSON text, nulls
 //! are skipped. Text is borrowed from the line unless it had to be unescaped.
 
+use memchr::{memchr, memchr3};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -63,7 +64,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// `None` when `raw` is not a string.
 pub fn string_value(raw: &str) -> Option<Cow<'_, str>> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if !inner.contains('\\') {
+    if memchr(b'\\', inner.as_bytes()).is_none() {
         return Some(Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
@@ -90,7 +91,11 @@ impl Flattener {
             None => sanitize_name(key, true),
             Some(p) => {
                 let key = sanitize_name(key, false);
-                Cow::Owned(format!("{p}{}{key}", self.separator))
+                let mut name = String::with_capacity(p.len() + self.separator.len() + key.len());
+                name.push_str(p);
+                name.push_str(&self.separator);
+                name.push_str(&key);
+                Cow::Owned(name)
             }
         };
         let value = match raw.as_bytes().first() {
@@ -121,7 +126,7 @@ impl Flattener {
 /// within `i64`, a float otherwise; integers too large for `i64` (IDs) stay
 /// text rather than lose digits.
 fn number(raw: &str) -> Value<'_> {
-    if !raw.contains(['.', 'e', 'E']) {
+    if memchr3(b'.', b'e', b'E', raw.as_bytes()).is_none() {
         return raw
             .parse::<i64>()
             .map_or(Value::Text(Cow::Borrowed(raw)), Value::Integer);

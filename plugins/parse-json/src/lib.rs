@@ -77,6 +77,8 @@ pub struct JsonParser {
     labels: Vec<String>,
     time: TimeParser,
     flattener: Flattener,
+    /// Which members of the line a role took, reused from line to line.
+    used: Vec<bool>,
 }
 
 fn names(configured: Option<String>, defaults: &[&str]) -> Vec<String> {
@@ -114,6 +116,7 @@ impl Parser for JsonParser {
                 separator: config.flatten_separator,
                 max_depth: config.max_depth,
             },
+            used: Vec::new(),
         })
     }
 
@@ -128,7 +131,9 @@ impl Parser for JsonParser {
         }
         let Entries(entries) =
             serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-        let mut used = vec![false; entries.len()];
+        let used = &mut self.used;
+        used.clear();
+        used.resize(entries.len(), false);
         let mut record = Record::new(line);
 
         // The first configured key that is present (in the order of the

@@ -50,7 +50,8 @@ impl Parser for PostfixParser {
         let (hostname, rest) =
             syslog_header::word(stamp.rest).ok_or("no hostname after the timestamp")?;
         let tagged = syslog_header::tagged(rest).ok_or("no `program[pid]: ` after the hostname")?;
-        let program = tagged.tag.rsplit('/').next().unwrap_or(tagged.tag);
+        let program = memchr::memrchr(b'/', tagged.tag.as_bytes())
+            .map_or(tagged.tag, |slash| &tagged.tag[slash + 1..]);
         let mut record = Record::new(tagged.message)
             .timestamp_ns(stamp.ns)
             .severity(Severity::Info)

@@ -7,6 +7,8 @@
 //! Every value is a slice of the line; a line that fits no shape keeps just
 //! its header fields, never an error.
 
+use memchr::{memchr, memchr_iter, memchr2};
+use watchpost_sdk::byteset::ByteSet;
 use watchpost_sdk::{Record, Severity};
 
 /// Adds the fields of Postfix message text `msg` to `record`.
@@ -45,12 +47,11 @@ pub fn parse<'a>(msg: &'a str, record: &mut Record<'a>) {
     } else if let Some(id) = rest.strip_prefix("sender non-delivery notification: ") {
         push(record, "event", "bounce_notification");
         push(record, "bounce_queue_id", id);
-    } else if let Some((client, _)) = rest
+    } else if let Some((client, _)) = memchr2(b' ', b'[', rest.as_bytes())
         // Only text whose first space comes after a `[` can start with
         // `host[ip]: ` (checked first: most lines have a space early).
-        .find([' ', '['])
         .filter(|&i| rest.as_bytes()[i] == b'[')
-        .and_then(|_| rest.split_once(": "))
+        .and_then(|_| colon_space(rest))
         .filter(|(c, _)| host_ip_port(c).is_some())
     {
         // `warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: ...`
@@ -58,6 +59,13 @@ pub fn parse<'a>(msg: &'a str, record: &mut Record<'a>) {
     } else {
         pairs(record, rest);
     }
+}
+
+/// `s` split at its first `: ` (as `split_once(": ")`, by the colons).
+fn colon_space(s: &str) -> Option<(&str, &str)> {
+    let colon =
+        memchr_iter(b':', s.as_bytes()).find(|&i| s.as_bytes().get(i + 1) == Some(&b' '))?;
+    Some((&s[..colon], &s[colon + 2..]))
 }
 
 fn push<'a>(record: &mut Record<'a>, name: &'static str, value: &'a str) {
@@ -85,32 +93,37 @@ fn severity_prefix<'a>(s: &'a str, record: &mut Record<'a>) -> &'a str {
 /// id (`enable_long_queue_ids`: letters and digits without vowels, a `z`
 /// between the time and inode parts).
 pub fn queue_id(s: &str) -> Option<(&str, &str)> {
-    let colon = s.find(':')?;
+    // No id is longer than 24 bytes: look for its colon no further.
+    let colon = memchr(b':', &s.as_bytes()[..s.len().min(25)])?;
     let (id, after) = (&s[..colon], &s[colon + 1..]);
     let after = match after.strip_prefix(' ') {
         Some(a) => a,
         None if after.is_empty() => after,
         None => return None,
     };
-    let short = (6..=16).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b));
-    let long = (10..=24).contains(&id.len())
-        && id.contains('z')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() && !b"aeiouAEIOU".contains(&b));
-    (id == "NOQUEUE" || short || long).then_some((id, after))
+    let short = || (6..=16).contains(&id.len()) && SHORT_ID.all(id.as_bytes());
+    let long = || {
+        (10..=24).contains(&id.len())
+            && LONG_ID.all(id.as_bytes())
+            && memchr(b'z', id.as_bytes()).is_some()
+    };
+    (short() || id == "NOQUEUE" || long()).then_some((id, after))
 }
+
+/// The bytes of a short queue id: uppercase hex.
+const SHORT_ID: ByteSet = ByteSet::DIGITS.with_range(b'A', b'F');
+/// The bytes of a long queue id: letters and digits but vowels.
+const LONG_ID: ByteSet = ByteSet::ALPHANUMERIC.without_any(b"aeiouAEIOU");
+/// The bytes of a `key=value` key.
+const KEY: ByteSet = ByteSet::ALPHANUMERIC.with(b'_').with(b'-');
 
 /// `host[ip]` or `host[ip]:port` as (host, ip, port).
 pub fn host_ip_port(s: &str) -> Option<(&str, &str, Option<&str>)> {
-    let open = s.find('[')?;
-    if s[..open].contains(' ') {
+    let open = memchr(b'[', s.as_bytes())?;
+    if memchr(b' ', &s.as_bytes()[..open]).is_some() {
         return None;
     }
-    let close = open + s[open..].find(']')?;
+    let close = open + memchr(b']', &s.as_bytes()[open..])?;
     let port = s[close + 1..].strip_prefix(':');
     if !port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         || (port.is_none() && close + 1 != s.len())
@@ -136,7 +149,7 @@ fn client_fields<'a>(record: &mut Record<'a>, client: &'a str) {
 fn action(s: &str) -> Option<(&str, &str)> {
     // An action word holds no `:`, so its `: ` is the first colon, within
     // the longest action's length: no need to search the whole text.
-    let colon = s.bytes().take(LONGEST_ACTION + 1).position(|b| b == b':')?;
+    let colon = memchr(b':', &s.as_bytes()[..s.len().min(LONGEST_ACTION + 1)])?;
     let (word, rest) = (&s[..colon], s[colon + 1..].strip_prefix(' ')?);
     ACTIONS.contains(&word).then_some((word, rest))
 }
@@ -248,26 +261,21 @@ fn space_pairs<'a>(record: &mut Record<'a>, s: &'a str) -> Option<&'a str> {
 /// One `key=value` at the start of `s`: a `<...>` value is bracketed, any
 /// other ends at a space or `, `. Returns (key, value, text after it).
 fn pair(s: &str) -> Option<(&str, &str, &str)> {
-    let eq = s.find('=')?;
-    let key = &s[..eq];
-    if key.is_empty()
-        || !key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
+    // The key's bytes, up to the `=`, in one pass.
+    let eq = KEY.leading(s.as_bytes());
+    if eq == 0 || s.as_bytes().get(eq) != Some(&b'=') {
         return None;
     }
+    let key = &s[..eq];
     let value = &s[eq + 1..];
     if let Some(inner) = value.strip_prefix('<') {
         // An address may hold `>` only in a quoted local part: take the `>`
         // that ends the token.
-        let close = inner
-            .match_indices('>')
-            .map(|(i, _)| i)
+        let close = memchr_iter(b'>', inner.as_bytes())
             .find(|&i| matches!(inner.as_bytes().get(i + 1), None | Some(b' ' | b',' | b':')))?;
         return Some((key, &inner[..close], &inner[close + 1..]));
     }
-    let end = value.find([' ', ',']).unwrap_or(value.len());
+    let end = memchr2(b' ', b',', value.as_bytes()).unwrap_or(value.len());
     Some((key, &value[..end], &value[end..]))
 }
 
@@ -277,7 +285,7 @@ fn pairs<'a>(record: &mut Record<'a>, s: &'a str) {
     let mut rest = s;
     while !rest.is_empty() {
         if let Some(status) = rest.strip_prefix("status=") {
-            let end = status.find([' ', ',']).unwrap_or(status.len());
+            let end = memchr2(b' ', b',', status.as_bytes()).unwrap_or(status.len());
             let (word, detail) = status.split_at(end);
             push(record, "status", word);
             record.labels.push(("status".into(), word.into()));
@@ -373,6 +381,21 @@ mod tests {
             assert_eq!(action(&format!("a:{word}: x")), None);
         }
         assert_eq!(action("rejected: x"), None);
+    }
+
+    #[test]
+    fn colon_space_splits_as_split_once() {
+        for s in [
+            "a: b",
+            "a:b: c",
+            "::: ",
+            "no colon",
+            "a:",
+            ": x: y",
+            "x[1.2.3.4]:25: t",
+        ] {
+            assert_eq!(colon_space(s), s.split_once(": "), "{s}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!   (deserialisable); [`parse_offset`] for an offset written in a line.
 //! - [`Civil`] and the calendar ([`days_from_civil`], [`civil_from_days`]),
 //!   with the pieces hand-written parsers read timestamps from
-//!   ([`parse_iso_datetime`], [`digits`], [`fraction_ns`],
+//!   ([`parse_iso_datetime`], [`digits`], [`two_digits`], [`fraction_ns`],
 //!   [`month_from_name`]).
 //! - Year-less dates (syslog's `Nov 25 10:00:01`): [`infer_year`] from a
 //!   [`Clock`] that reads the host's time once per batch.
@@ -35,7 +35,7 @@ pub use civil::{Civil, civil_from_days, days_from_civil, infer_year};
 pub use clock::Clock;
 pub(crate) use clock::new_batch;
 pub use format::TimeParser;
-pub use scan::{digits, fraction_ns, month_from_name, parse_iso_datetime};
+pub use scan::{digits, fraction_ns, month_from_name, parse_iso_datetime, two_digits};
 pub use zone::{Timezone, parse_offset};
 
 /// Nanoseconds in a second.

@@ -12,17 +12,32 @@ pub fn digits(s: &str) -> Option<u32> {
     }
 }
 
-/// Between `min` and `max` ASCII digits at the start of `s` as a number,
-/// and the rest.
-pub(super) fn lead_digits(s: &str, min: usize, max: usize) -> Option<(i64, &str)> {
-    let n = s.bytes().take(max).take_while(u8::is_ascii_digit).count();
-    if n < min {
+/// Exactly two ASCII digits as a number (the month, day and time fields of
+/// fixed layouts: no loop).
+#[inline]
+pub fn two_digits(s: &str) -> Option<u32> {
+    let &[tens, ones] = s.as_bytes() else {
         return None;
+    };
+    let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+    (tens < 10 && ones < 10).then(|| u32::from(tens) * 10 + u32::from(ones))
+}
+
+/// Between `min` and `max` ASCII digits at the start of `s` as a number,
+/// and the rest. (One plain loop: in a Wasm plugin each iteration of a loop
+/// costs a deadline check, so no chain of iterator passes.)
+pub(super) fn lead_digits(s: &str, min: usize, max: usize) -> Option<(i64, &str)> {
+    let bytes = s.as_bytes();
+    let (mut n, mut value) = (0, 0i64);
+    while n < max && n < bytes.len() {
+        let digit = bytes[n].wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        value = value * 10 + i64::from(digit);
+        n += 1;
     }
-    let v = s.as_bytes()[..n]
-        .iter()
-        .fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
-    Some((v, &s[n..]))
+    (n >= min).then(|| (value, &s[n..]))
 }
 
 /// [`lead_digits`] for at most 9 digits, as a civil field.
@@ -155,11 +170,11 @@ pub fn parse_iso_datetime(s: &str, sep: u8) -> Option<(Civil, &str)> {
     }
     let mut civil = Civil {
         year: i64::from(digits(&s[0..4])?),
-        month: digits(&s[5..7])?,
-        day: digits(&s[8..10])?,
-        hour: digits(&s[11..13])?,
-        minute: digits(&s[14..16])?,
-        second: digits(&s[17..19])?,
+        month: two_digits(&s[5..7])?,
+        day: two_digits(&s[8..10])?,
+        hour: two_digits(&s[11..13])?,
+        minute: two_digits(&s[14..16])?,
+        second: two_digits(&s[17..19])?,
         nanos: 0,
     };
     let mut rest = &s[19..];

@@ -53,6 +53,21 @@ fn pieces() {
     assert_eq!(digits("007"), Some(7));
     assert_eq!(digits("1234567890"), None);
     assert_eq!(digits("+1"), None);
+    assert_eq!(digits(""), None);
+    assert_eq!(digits("999999999"), Some(999_999_999));
+    // Two digits exactly, each byte checked: every pair of bytes against
+    // the general reader.
+    for a in 0..=255u8 {
+        for b in [b'0', b'7', b'9', b'/', b':', a] {
+            let pair = [a, b];
+            let Ok(text) = std::str::from_utf8(&pair) else {
+                continue;
+            };
+            assert_eq!(two_digits(text), digits(text), "{pair:?}");
+        }
+    }
+    assert_eq!(two_digits("7"), None);
+    assert_eq!(two_digits("123"), None);
     assert_eq!(fraction_ns("5"), Some(500_000_000));
     assert_eq!(fraction_ns("123456"), Some(123_456_000));
     assert_eq!(fraction_ns("1234567891234"), Some(123_456_789));

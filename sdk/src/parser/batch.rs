@@ -1,35 +1,25 @@
-//! [`BatchEncoder`]: records to the [`Parsed`] batch that is packed for the
-//! host, and [`parse_batch`], a parser run over a whole batch of lines.
+//! [`BatchEncoder`]: records to the packed `parsed-batch` the host reads,
+//! written as they come (no second pass), and [`parse_batch`], a parser run
+//! over a whole batch of lines.
 
+use super::intern::NameTable;
 use super::packed::{
-    FieldValue as WitFieldValue, Parsed, ParsedField, ParsedLabel, ParsedRecord, Range, TextRef,
+    FIELD_WORDS, FieldValue as WitFieldValue, LABEL_WORDS, Parsed, ParsedField, ParsedLabel,
+    ParsedRecord, RECORD_WORDS, Range, TextRef, field_words, label_words, record_words,
 };
 use super::{Parser, Record, Value};
-use crate::types::{LineBatch, SourceMeta};
+use crate::types::{LineBatch, ParsedBatch, SourceMeta};
 use std::borrow::Cow;
-
-/// Distinct field/label names interned per batch.
-const MAX_INTERNED: usize = 64;
-
-/// A name stored once per batch, and the address of the text it was first
-/// seen in. Parsers name fields with `&'static str`s, so a name usually
-/// comes back at the same address and is found without comparing bytes;
-/// that shortcut is taken only where such an address cannot have been
-/// freed and reused for another name (see [`BatchEncoder::for_parser`]).
-struct Interned {
-    address: usize,
-    name: Box<str>,
-    text: TextRef,
-}
 
 /// Encodes records into a `parsed-batch` for one input buffer.
 pub struct BatchEncoder<'i> {
     input: &'i str,
     arena: String,
-    interned: Vec<Interned>,
-    records: Vec<ParsedRecord>,
-    fields: Vec<ParsedField>,
-    labels: Vec<ParsedLabel>,
+    names: NameTable,
+    /// The packed words of `parsed-batch`.
+    records: Vec<u32>,
+    fields: Vec<u32>,
+    labels: Vec<u32>,
     /// Borrowed names are `'static` (or in the input): their addresses
     /// identify them.
     static_borrows: bool,
@@ -41,7 +31,7 @@ impl<'i> BatchEncoder<'i> {
         BatchEncoder {
             input,
             arena: String::new(),
-            interned: Vec::new(),
+            names: NameTable::default(),
             records: Vec::new(),
             fields: Vec::new(),
             labels: Vec::new(),
@@ -70,10 +60,19 @@ impl<'i> BatchEncoder<'i> {
         })
     }
 
+    // `text` and `name` are called for every field: their common case (a
+    // substring of the input) is inlined into `push`, the rest is not. (In
+    // Wasm a call costs a stack check and a deadline check.)
+    #[inline(always)]
     fn text(&mut self, s: &str) -> TextRef {
-        if let Some(r) = self.input_ref(s) {
-            return r;
+        match self.input_ref(s) {
+            Some(r) => r,
+            None => self.arena_text(s),
         }
+    }
+
+    #[inline(never)]
+    fn arena_text(&mut self, s: &str) -> TextRef {
         let start = (self.input.len() + self.arena.len()) as u32;
         self.arena.push_str(s);
         TextRef {
@@ -82,39 +81,36 @@ impl<'i> BatchEncoder<'i> {
         }
     }
 
-    /// Names repeat in every record: store each once per batch. A parser has
-    /// few distinct names, so a short list beats hashing; past
-    /// [`MAX_INTERNED`] names are simply appended. `borrowed` says the
-    /// record borrowed `s` rather than owning it (see [`Interned`]).
+    /// Names repeat in every record: store each once per batch (up to
+    /// [`MAX_INTERNED`](super::intern::MAX_INTERNED) of them; past
+    /// that, names are simply appended). `borrowed` says the record borrowed
+    /// `s` rather than owning it: see [`BatchEncoder::for_parser`].
+    #[inline(always)]
     fn name(&mut self, s: &str, borrowed: bool) -> TextRef {
         if let Some(r) = self.input_ref(s) {
             return r;
         }
-        let address = s.as_ptr() as usize;
         let by_address = self.static_borrows && borrowed;
-        let seen = self.interned.iter();
-        if let Some(known) = seen
-            .clone()
-            .find(|i| by_address && i.address == address && i.name.len() == s.len())
-            .or_else(|| seen.clone().find(|i| *i.name == *s))
-        {
-            return known.text;
+        if by_address && let Some(known) = self.names.by_address(s) {
+            return known;
         }
-        let text = self.text(s);
-        if self.interned.len() < MAX_INTERNED {
-            self.interned.push(Interned {
-                address,
-                name: s.into(),
-                text,
-            });
+        self.stored_name(s, by_address)
+    }
+
+    #[inline(never)]
+    fn stored_name(&mut self, s: &str, by_address: bool) -> TextRef {
+        if let Some(known) = self.names.by_text(s, by_address) {
+            return known;
         }
+        let text = self.arena_text(s);
+        self.names.insert(s, text);
         text
     }
 
     /// Adds the record parsed from input line `line`.
     pub fn push(&mut self, line: u32, record: &Record<'_>, parse_error: Option<&str>) {
         let message = self.text(&record.message);
-        let fields_start = self.fields.len() as u32;
+        let fields_start = (self.fields.len() / FIELD_WORDS) as u32;
         for (n, v) in &record.fields {
             let name = self.name(n, matches!(n, Cow::Borrowed(_)));
             let value = match v {
@@ -124,35 +120,40 @@ impl<'i> BatchEncoder<'i> {
                 Value::Boolean(b) => WitFieldValue::Boolean(*b),
                 Value::Timestamp(t) => WitFieldValue::Timestamp(*t),
             };
-            self.fields.push(ParsedField { name, value });
+            self.fields
+                .extend_from_slice(&field_words(&ParsedField { name, value }));
         }
-        let labels_start = self.labels.len() as u32;
+        let fields_end = (self.fields.len() / FIELD_WORDS) as u32;
+        let labels_start = (self.labels.len() / LABEL_WORDS) as u32;
         for (n, v) in &record.labels {
             let name = self.name(n, matches!(n, Cow::Borrowed(_)));
             let value = self.text(v);
-            self.labels.push(ParsedLabel { name, value });
+            self.labels
+                .extend_from_slice(&label_words(&ParsedLabel { name, value }));
         }
+        let labels_end = (self.labels.len() / LABEL_WORDS) as u32;
         let parse_error = parse_error.map(|e| self.text(e));
-        self.records.push(ParsedRecord {
+        self.records.extend_from_slice(&record_words(&ParsedRecord {
             line,
             timestamp_ns: record.timestamp_ns,
             severity: record.severity,
             message,
             fields: Range {
                 start: fields_start,
-                len: self.fields.len() as u32 - fields_start,
+                len: fields_end - fields_start,
             },
             labels: Range {
                 start: labels_start,
-                len: self.labels.len() as u32 - labels_start,
+                len: labels_end - labels_start,
             },
             parse_error,
-        });
+        }));
     }
 
-    /// The finished batch.
-    pub fn finish(self) -> Parsed {
-        Parsed {
+    /// The finished batch, packed.
+    pub fn finish(self) -> ParsedBatch {
+        debug_assert_eq!(self.records.len() % RECORD_WORDS, 0);
+        ParsedBatch {
             arena: self.arena,
             records: self.records,
             fields: self.fields,
@@ -173,8 +174,9 @@ pub fn record_labels<'b>(batch: &'b Parsed, record: &ParsedRecord) -> &'b [Parse
     batch.labels.get(start..start + len).unwrap_or(&[])
 }
 
-/// Runs `parser` over every line of `batch`.
-pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> Parsed {
+/// Runs `parser` over every line of `batch`: what a plugin's export
+/// returns to the host.
+pub fn parse_batch_packed<P: Parser>(parser: &mut P, batch: &LineBatch) -> ParsedBatch {
     crate::logtime::new_batch();
     let mut encoder = BatchEncoder::for_parser(&batch.text);
     let mut start = 0usize;
@@ -190,6 +192,11 @@ pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> Parsed {
         start = end;
     }
     encoder.finish()
+}
+
+/// [`parse_batch_packed`], unpacked for inspection (native tests, tools).
+pub fn parse_batch<P: Parser>(parser: &mut P, batch: &LineBatch) -> Parsed {
+    Parsed::unpack(parse_batch_packed(parser, batch)).expect("the encoder writes whole records")
 }
 
 /// Resolves a [`TextRef`] of `batch` produced for `input` (for tests and hosts).
@@ -297,7 +304,7 @@ mod tests {
             let record = Record::new("m").field(name.as_str(), i as i64);
             encoder.push(i, &record, None);
         }
-        let out = encoder.finish();
+        let out = Parsed::unpack(encoder.finish()).unwrap();
         for (i, field) in out.fields.iter().enumerate() {
             assert_eq!(resolve(input, &out, field.name), format!("n{}", i % 10));
         }

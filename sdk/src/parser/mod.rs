@@ -9,10 +9,14 @@
 //! before).
 
 mod batch;
+mod intern;
 mod names;
 pub mod packed;
 
-pub use batch::{BatchEncoder, line_batch, parse_batch, record_fields, record_labels, resolve};
+pub use batch::{
+    BatchEncoder, line_batch, parse_batch, parse_batch_packed, record_fields, record_labels,
+    resolve,
+};
 pub use names::{sanitize_name, severity_from_name};
 pub use packed::{FieldValue, Parsed, ParsedField, ParsedLabel, ParsedRecord, Range, TextRef};
 

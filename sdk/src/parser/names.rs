@@ -1,6 +1,7 @@
 //! The names parsers map: level words to a [`Severity`], and keys to valid
 //! field and label names.
 
+use crate::byteset::ByteSet;
 use crate::types::Severity;
 use std::borrow::Cow;
 
@@ -28,6 +29,9 @@ pub fn severity_from_name(name: &str) -> Severity {
     }
 }
 
+/// The bytes of a valid name.
+const NAME: ByteSet = ByteSet::ALPHANUMERIC.with(b'_');
+
 /// `name` made a valid field or label name as Loki's parsers do it:
 /// characters other than ASCII letters, digits and `_` become `_`, and (when
 /// `leading` says the name starts a full name) a leading digit gets a `_` in
@@ -37,10 +41,7 @@ pub fn sanitize_name(name: Cow<'_, str>, leading: bool) -> Cow<'_, str> {
     let needs_prefix = leading && name.starts_with(|c: char| c.is_ascii_digit());
     // Bytes, not chars: every valid char is ASCII, so a name is valid when
     // each of its bytes is (no UTF-8 decoding for the common case).
-    if !name.is_empty()
-        && !needs_prefix
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
+    if !name.is_empty() && !needs_prefix && NAME.all(name.as_bytes()) {
         return name;
     }
     let mut clean = String::with_capacity(name.len() + 1);

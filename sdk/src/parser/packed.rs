@@ -1,8 +1,9 @@
-//! A parsed batch before and after packing: [`Parsed`] is the readable form
-//! the [`BatchEncoder`](super::BatchEncoder) builds and native tests inspect;
-//! [`Parsed::pack`] turns it into the word lists of the WIT `parsed-batch`
-//! (see its documentation in `wit/types.wit` for the layout), which cross
-//! the Wasm boundary as plain copies.
+//! The packed `parsed-batch` a parser's batch crosses the Wasm boundary as
+//! (its layout is documented in `wit/types.wit`): the words of one record,
+//! field or label ([`record_words`], [`field_words`], [`label_words`]),
+//! which the [`BatchEncoder`](super::BatchEncoder) writes as it goes, and
+//! [`Parsed`], the same batch unpacked into structs for native tests and
+//! tools ([`Parsed::unpack`]).
 
 use crate::types::{ParsedBatch, Severity};
 
@@ -136,57 +137,128 @@ fn split(x: u64) -> [u32; 2] {
     [x as u32, (x >> 32) as u32]
 }
 
+fn join(lo: u32, hi: u32) -> u64 {
+    u64::from(lo) | (u64::from(hi) << 32)
+}
+
+/// The `parsed-batch.records` words of `r`.
+pub fn record_words(r: &ParsedRecord) -> [u32; RECORD_WORDS] {
+    let mut flags = severity_index(r.severity) << 8;
+    if r.timestamp_ns.is_some() {
+        flags |= FLAG_TIMESTAMP;
+    }
+    if r.parse_error.is_some() {
+        flags |= FLAG_PARSE_ERROR;
+    }
+    let [ts_lo, ts_hi] = split(r.timestamp_ns.unwrap_or(0) as u64);
+    let error = r.parse_error.unwrap_or(TextRef { start: 0, len: 0 });
+    [
+        r.line,
+        flags,
+        ts_lo,
+        ts_hi,
+        r.message.start,
+        r.message.len,
+        r.fields.start,
+        r.fields.len,
+        r.labels.start,
+        r.labels.len,
+        error.start,
+        error.len,
+    ]
+}
+
+/// The `parsed-batch.fields` words of `f`.
+pub fn field_words(f: &ParsedField) -> [u32; FIELD_WORDS] {
+    let (kind, [a, b]) = match f.value {
+        FieldValue::Text(t) => (kind::TEXT, [t.start, t.len]),
+        FieldValue::Integer(i) => (kind::INTEGER, split(i as u64)),
+        FieldValue::Float(x) => (kind::FLOAT, split(x.to_bits())),
+        FieldValue::Boolean(b) => (kind::BOOLEAN, [u32::from(b), 0]),
+        FieldValue::Timestamp(t) => (kind::TIMESTAMP, split(t as u64)),
+    };
+    [f.name.start, f.name.len, kind, a, b]
+}
+
+/// The `parsed-batch.labels` words of `l`.
+pub fn label_words(l: &ParsedLabel) -> [u32; LABEL_WORDS] {
+    [l.name.start, l.name.len, l.value.start, l.value.len]
+}
+
+const SEVERITIES: [Severity; 10] = [
+    Severity::Unknown,
+    Severity::Trace,
+    Severity::Debug,
+    Severity::Info,
+    Severity::Notice,
+    Severity::Warning,
+    Severity::Error,
+    Severity::Critical,
+    Severity::Alert,
+    Severity::Emergency,
+];
+
 impl Parsed {
-    /// The WIT `parsed-batch` of this batch.
-    pub fn pack(self) -> ParsedBatch {
-        let mut records = Vec::with_capacity(self.records.len() * RECORD_WORDS);
-        for r in &self.records {
-            let mut flags = severity_index(r.severity) << 8;
-            if r.timestamp_ns.is_some() {
-                flags |= FLAG_TIMESTAMP;
-            }
-            if r.parse_error.is_some() {
-                flags |= FLAG_PARSE_ERROR;
-            }
-            let [ts_lo, ts_hi] = split(r.timestamp_ns.unwrap_or(0) as u64);
-            let error = r.parse_error.unwrap_or(TextRef { start: 0, len: 0 });
-            records.extend_from_slice(&[
-                r.line,
-                flags,
-                ts_lo,
-                ts_hi,
-                r.message.start,
-                r.message.len,
-                r.fields.start,
-                r.fields.len,
-                r.labels.start,
-                r.labels.len,
-                error.start,
-                error.len,
-            ]);
-        }
-        let mut fields = Vec::with_capacity(self.fields.len() * FIELD_WORDS);
-        for f in &self.fields {
-            let (kind, [a, b]) = match f.value {
-                FieldValue::Text(t) => (kind::TEXT, [t.start, t.len]),
-                FieldValue::Integer(i) => (kind::INTEGER, split(i as u64)),
-                FieldValue::Float(x) => (kind::FLOAT, split(x.to_bits())),
-                FieldValue::Boolean(b) => (kind::BOOLEAN, [u32::from(b), 0]),
-                FieldValue::Timestamp(t) => (kind::TIMESTAMP, split(t as u64)),
-            };
-            fields.extend_from_slice(&[f.name.start, f.name.len, kind, a, b]);
-        }
-        let mut labels = Vec::with_capacity(self.labels.len() * LABEL_WORDS);
-        for l in &self.labels {
-            labels.extend_from_slice(&[l.name.start, l.name.len, l.value.start, l.value.len]);
-        }
-        ParsedBatch {
-            arena: self.arena,
+    /// `batch` unpacked; `None` when its words are not whole records,
+    /// fields and labels of known kinds (the host's own decoder checks every
+    /// word and reference; this one serves tests of what the SDK wrote).
+    pub fn unpack(batch: ParsedBatch) -> Option<Parsed> {
+        let text = |start, len| TextRef { start, len };
+        let records = exact_chunks::<RECORD_WORDS>(&batch.records)?
+            .map(|w| {
+                let flags = w[1];
+                Some(ParsedRecord {
+                    line: w[0],
+                    timestamp_ns: (flags & FLAG_TIMESTAMP != 0).then(|| join(w[2], w[3]) as i64),
+                    severity: *SEVERITIES.get((flags >> 8) as usize & 0xff)?,
+                    message: text(w[4], w[5]),
+                    fields: Range {
+                        start: w[6],
+                        len: w[7],
+                    },
+                    labels: Range {
+                        start: w[8],
+                        len: w[9],
+                    },
+                    parse_error: (flags & FLAG_PARSE_ERROR != 0).then(|| text(w[10], w[11])),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let fields = exact_chunks::<FIELD_WORDS>(&batch.fields)?
+            .map(|w| {
+                let value = match w[2] {
+                    kind::TEXT => FieldValue::Text(text(w[3], w[4])),
+                    kind::INTEGER => FieldValue::Integer(join(w[3], w[4]) as i64),
+                    kind::FLOAT => FieldValue::Float(f64::from_bits(join(w[3], w[4]))),
+                    kind::BOOLEAN => FieldValue::Boolean(w[3] != 0),
+                    kind::TIMESTAMP => FieldValue::Timestamp(join(w[3], w[4]) as i64),
+                    _ => return None,
+                };
+                Some(ParsedField {
+                    name: text(w[0], w[1]),
+                    value,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let labels = exact_chunks::<LABEL_WORDS>(&batch.labels)?
+            .map(|w| ParsedLabel {
+                name: text(w[0], w[1]),
+                value: text(w[2], w[3]),
+            })
+            .collect();
+        Some(Parsed {
+            arena: batch.arena,
             records,
             fields,
             labels,
-        }
+        })
     }
+}
+
+/// `words` as arrays of `N`, if it holds a whole number of them.
+fn exact_chunks<const N: usize>(words: &[u32]) -> Option<impl Iterator<Item = &[u32; N]>> {
+    let (chunks, rest) = words.as_chunks::<N>();
+    rest.is_empty().then(|| chunks.iter())
 }
 
 #[cfg(test)]
@@ -194,7 +266,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packing_writes_the_documented_words() {
+    fn words_are_the_documented_layout_and_unpack_back() {
         let parsed = Parsed {
             arena: "upper".into(),
             records: vec![ParsedRecord {
@@ -221,7 +293,12 @@ mod tests {
                 value: TextRef { start: 6, len: 1 },
             }],
         };
-        let packed = parsed.pack();
+        let packed = ParsedBatch {
+            arena: parsed.arena.clone(),
+            records: parsed.records.iter().flat_map(record_words).collect(),
+            fields: parsed.fields.iter().flat_map(field_words).collect(),
+            labels: parsed.labels.iter().flat_map(label_words).collect(),
+        };
         assert_eq!(
             packed.records,
             [
@@ -257,5 +334,13 @@ mod tests {
         );
         assert_eq!(packed.labels, [5, 1, 6, 1]);
         assert_eq!(packed.arena, "upper");
+        assert_eq!(Parsed::unpack(packed.clone()), Some(parsed));
+
+        let mut torn = packed.clone();
+        torn.records.pop();
+        assert_eq!(Parsed::unpack(torn), None, "a record cut short");
+        let mut unknown = packed;
+        unknown.fields[2] = 9;
+        assert_eq!(Parsed::unpack(unknown), None, "a field of no known kind");
     }
 }
