@@ -89,7 +89,8 @@ impl NameTable {
         None
     }
 
-    /// Stores `name` (not found by [`find`](Self::find)) as `text`.
+    /// Stores `name` (found neither [`by_address`](Self::by_address) nor
+    /// [`by_text`](Self::by_text)) as `text`.
     pub fn insert(&mut self, name: &str, text: TextRef) {
         if self.interned.len() >= MAX_INTERNED {
             return;

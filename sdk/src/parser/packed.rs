@@ -117,20 +117,10 @@ pub struct Parsed {
     pub labels: Vec<ParsedLabel>,
 }
 
-/// The case index of `s` in the WIT `severity` enum.
+/// The case index of `s` in the WIT `severity` enum (the generated enum's
+/// discriminant: its cases in declaration order).
 fn severity_index(s: Severity) -> u32 {
-    match s {
-        Severity::Unknown => 0,
-        Severity::Trace => 1,
-        Severity::Debug => 2,
-        Severity::Info => 3,
-        Severity::Notice => 4,
-        Severity::Warning => 5,
-        Severity::Error => 6,
-        Severity::Critical => 7,
-        Severity::Alert => 8,
-        Severity::Emergency => 9,
-    }
+    s as u32
 }
 
 fn split(x: u64) -> [u32; 2] {
@@ -185,6 +175,7 @@ pub fn label_words(l: &ParsedLabel) -> [u32; LABEL_WORDS] {
     [l.name.start, l.name.len, l.value.start, l.value.len]
 }
 
+/// The WIT `severity` cases by index.
 const SEVERITIES: [Severity; 10] = [
     Severity::Unknown,
     Severity::Trace,
@@ -264,6 +255,13 @@ fn exact_chunks<const N: usize>(words: &[u32]) -> Option<impl Iterator<Item = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn severities_are_numbered_by_their_wit_case_index() {
+        for (index, severity) in SEVERITIES.into_iter().enumerate() {
+            assert_eq!(severity_index(severity), index as u32, "{severity:?}");
+        }
+    }
 
     #[test]
     fn words_are_the_documented_layout_and_unpack_back() {
