@@ -18,6 +18,11 @@
 #[path = "common/log_lines.rs"]
 mod log_lines;
 
+/// The allocator of the `watchpost` binary: native parsing and the host's
+/// decoding run here as they run in the host.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use log_lines::{apache_line, json_line, postfix_line};
 use std::ops::ControlFlow;
 use std::path::Path;

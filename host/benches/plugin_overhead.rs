@@ -14,7 +14,9 @@
 //!    (which adds the hand-over to the plugin's thread and back).
 //! 3. 1,000-line batches of the example key=value parser and of the stock
 //!    postfix, json and grok parsers in Wasm against the same parsers
-//!    compiled natively into this benchmark, per line.
+//!    compiled natively into this benchmark, per line; and of a parser that
+//!    does no parsing (each line its own message), which measures the parser
+//!    contract alone: the batch in, the SDK's loop and encoder, the records out.
 //!
 //! Knobs: `BENCH_ONLY=start|call|parser` runs one part; `BENCH_PARSER=postfix`
 //! the parser cases whose name holds it; `BENCH_ROUNDS`, `BENCH_CALLS` set the
@@ -23,6 +25,11 @@
 
 #[path = "common/log_lines.rs"]
 mod log_lines;
+
+/// The allocator of the `watchpost` binary: native parsing and the host's
+/// decoding run here as they run in the host.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use log_lines::{apache_line, json_line, postfix_line};
 use std::path::PathBuf;
@@ -130,14 +137,26 @@ fn parser_cases() -> Vec<ParserCase> {
             None => PluginSource::Stock(plugin),
         }
     };
+    // Example and test plugins, by file stem.
+    let built = |stem: &str| {
+        PluginSource::File(match &dir {
+            Some(dir) => dir.join(format!("{stem}.wasm")),
+            None => wasm(stem),
+        })
+    };
     let grok = r#"{"match": "%{COMBINEDAPACHELOG}"}"#;
     vec![
+        // No parsing at all: what the contract costs on its own.
+        ParserCase {
+            name: "echo (the contract alone)",
+            source: built("watchpost_test_echo_parser"),
+            config: "{}",
+            line: kv_line,
+            native: native::<watchpost_test_echo_parser::EchoParser>("{}"),
+        },
         ParserCase {
             name: "key=value (example)",
-            source: PluginSource::File(match &dir {
-                Some(dir) => dir.join("example_kv_parser.wasm"),
-                None => wasm("example_kv_parser"),
-            }),
+            source: built("example_kv_parser"),
             config: "{}",
             line: kv_line,
             native: native::<example_kv_parser::KvParser>("{}"),

@@ -101,8 +101,23 @@ pub fn load_config<C: serde::de::DeserializeOwned>() -> Result<C> {
 }
 
 /// Deserialises a plugin's config from its JSON, with the error the host shows.
+///
+/// A manifest without a `[plugin.config]` table hands the plugin `{}`. A
+/// config type that cannot be read from an empty table but can be from
+/// nothing at all (`()` for a plugin without config, an `Option`) gets
+/// nothing instead.
 pub(crate) fn config_from_json<C: serde::de::DeserializeOwned>(json: &str) -> Result<C> {
-    serde_json::from_str(json).map_err(|e| Error::new(format!("invalid plugin config: {e}")))
+    serde_json::from_str(json).or_else(|e| {
+        let empty = matches!(
+            serde_json::from_str::<serde_json::Value>(json),
+            Ok(serde_json::Value::Object(ref table)) if table.is_empty()
+        );
+        let absent =
+            empty.then(|| <C as serde::Deserialize>::deserialize(serde_json::Value::Null).ok());
+        absent
+            .flatten()
+            .ok_or_else(|| Error::new(format!("invalid plugin config: {e}")))
+    })
 }
 
 #[doc(hidden)]
@@ -238,4 +253,35 @@ macro_rules! export_notifier {
             $crate::__private::notifier::export_notifier_world!(Component with_types_in $crate::__private::notifier);
         };
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Required {
+        url: String,
+    }
+
+    #[test]
+    fn a_missing_config_table_suits_plugins_without_config() {
+        config_from_json::<()>("{}").unwrap();
+        assert_eq!(config_from_json::<Option<Required>>("{}").unwrap(), None);
+        assert_eq!(
+            config_from_json::<Option<Required>>(r#"{"url": "x"}"#).unwrap(),
+            Some(Required { url: "x".into() })
+        );
+    }
+
+    #[test]
+    fn a_bad_config_keeps_its_own_error() {
+        let missing = config_from_json::<Required>("{}").unwrap_err().to_string();
+        assert!(missing.contains("missing field `url`"), "{missing}");
+        let unknown = config_from_json::<()>(r#"{"url": "x"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(unknown.starts_with("invalid plugin config:"), "{unknown}");
+    }
 }

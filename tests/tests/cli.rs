@@ -100,6 +100,37 @@ fn plugin_run_prints_parsed_records() {
 }
 
 #[test]
+fn plugin_run_gives_a_plugin_without_config_nothing_to_read() {
+    // The echo parser's config type is `()`: without `--config` (as without
+    // a `[plugin.config]` table) it gets no config, not an error.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("lines.log");
+    std::fs::write(&input, "first line\nsecond line\n").unwrap();
+    let out = run_cli(&[
+        "plugin",
+        "run",
+        wasm("watchpost_test_echo_parser").to_str().unwrap(),
+        "--kind",
+        "parser",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let records: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert!(r.get("parse_error").is_none(), "{r}");
+            r["message"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(messages, ["first line", "second line"]);
+}
+
+#[test]
 fn plugin_run_reports_a_crash_with_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("panic.toml");

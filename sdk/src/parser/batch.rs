@@ -39,13 +39,15 @@ impl<'i> BatchEncoder<'i> {
         }
     }
 
-    /// An encoder for what `Parser::parse` returns for lines of `input`: a
-    /// record it returns for a line borrows only from that line or from
-    /// `'static` data (its signature allows nothing else), so a borrowed
-    /// name's address stays its own for the whole batch.
-    fn for_parser(input: &'i str) -> Self {
+    /// An encoder for what `Parser::parse` returns for the `lines` lines of
+    /// `input`: a record it returns for a line borrows only from that line
+    /// or from `'static` data (its signature allows nothing else), so a
+    /// borrowed name's address stays its own for the whole batch. Every
+    /// line gets a record: their words are allocated once.
+    fn for_parser(input: &'i str, lines: usize) -> Self {
         BatchEncoder {
             static_borrows: true,
+            records: Vec::with_capacity(lines * RECORD_WORDS),
             ..BatchEncoder::new(input)
         }
     }
@@ -178,7 +180,7 @@ pub fn record_labels<'b>(batch: &'b Parsed, record: &ParsedRecord) -> &'b [Parse
 /// returns to the host.
 pub fn parse_batch_packed<P: Parser>(parser: &mut P, batch: &LineBatch) -> ParsedBatch {
     crate::logtime::new_batch();
-    let mut encoder = BatchEncoder::for_parser(&batch.text);
+    let mut encoder = BatchEncoder::for_parser(&batch.text, batch.ends.len());
     let mut start = 0usize;
     for (i, &end) in batch.ends.iter().enumerate() {
         let end = (end as usize).min(batch.text.len());
