@@ -150,4 +150,8 @@ fn plugin_run_reports_a_crash_with_exit_code_1() {
         stderr.contains("panic") && stderr.contains("misbehave was told to panic"),
         "{stderr}"
     );
+    assert!(
+        !stderr.contains('\x1b'),
+        "logs not written to a terminal carry no colour codes: {stderr:?}"
+    );
 }

@@ -103,11 +103,19 @@ fn refuse_missing(files: &[PathBuf], err: &mut dyn std::io::Write) -> bool {
     true
 }
 
+/// Colours only for a person at a terminal who has not asked for none
+/// (`NO_COLOR`): a log file, journald or `docker logs` gets plain text.
+fn log_colours() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn init_logging(cli: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(log_colours())
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => builder.init(),
