@@ -131,19 +131,29 @@ fn plugin_run_gives_a_plugin_without_config_nothing_to_read() {
 }
 
 #[test]
+fn a_plugin_flooding_the_log_gets_its_budget_and_a_count_of_the_rest() {
+    let out = run_misbehave("log_flood");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let logged = stderr.matches("misbehave flood line").count();
+    assert!(
+        (1..=100).contains(&logged),
+        "{logged} of the 10000 lines reached the log"
+    );
+    assert!(
+        stderr.contains("misbehave flood line 0"),
+        "the first lines are kept"
+    );
+    let dropped = format!("dropped={}", 10_000 - logged);
+    assert!(
+        stderr.contains("the rest were dropped") && stderr.contains(&dropped),
+        "{dropped}: {stderr}"
+    );
+}
+
+#[test]
 fn plugin_run_reports_a_crash_with_exit_code_1() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("panic.toml");
-    std::fs::write(&config, "mode = \"panic\"\n").unwrap();
-    let out = run_cli(&[
-        "plugin",
-        "run",
-        wasm("watchpost_test_misbehave").to_str().unwrap(),
-        "--kind",
-        "exporter",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+    let out = run_misbehave("panic");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -154,4 +164,20 @@ fn plugin_run_reports_a_crash_with_exit_code_1() {
         !stderr.contains('\x1b'),
         "logs not written to a terminal carry no colour codes: {stderr:?}"
     );
+}
+
+/// `watchpost plugin run` of the misbehaving test exporter in `mode`.
+fn run_misbehave(mode: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("misbehave.toml");
+    std::fs::write(&config, format!("mode = {mode:?}\n")).unwrap();
+    run_cli(&[
+        "plugin",
+        "run",
+        wasm("watchpost_test_misbehave").to_str().unwrap(),
+        "--kind",
+        "exporter",
+        "--config",
+        config.to_str().unwrap(),
+    ])
 }

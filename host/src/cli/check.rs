@@ -1,6 +1,7 @@
 //! `watchpost check <manifest>`: validate the manifest and load every plugin
-//! (compile, contract and kind check) without running anything. Exit codes as
-//! `promtool check config`: 0 valid, 1 invalid.
+//! (compile, contract and kind check), and the Alertmanager configuration it
+//! names with the notifier plugins its receivers need, without running
+//! anything. Exit codes as `promtool check config`: 0 valid, 1 invalid.
 
 use crate::manifest::Manifest;
 use crate::runtime::Runtime;
@@ -32,12 +33,50 @@ pub(super) async fn check(path: &Path) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    if let Some(config) = &manifest.alerting.config {
+        failed += check_alerting(config, &runtime, &scratch);
+    }
     let _ = std::fs::remove_dir_all(&scratch);
     if failed > 0 {
         return Ok(ExitCode::FAILURE);
     }
     println!("  SUCCESS: {} plugins found", manifest.plugins.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the Alertmanager configuration as `watchpost run` would (`${VAR}`
+/// from the environment) and the notifier plugin of each of its
+/// integrations; prints what it found, returns how many things failed.
+fn check_alerting(config: &Path, runtime: &Runtime, scratch: &Path) -> usize {
+    let loaded = match crate::alerting::config::load(config, &|n| std::env::var(n).ok()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            println!("  FAILED: alerting: {e}");
+            return 1;
+        }
+    };
+    println!(
+        "  alerting {:?}: ok ({} receivers, {} integrations)",
+        config.display().to_string(),
+        loaded.config.receivers.len(),
+        loaded.integrations.len()
+    );
+    let mut failed = 0;
+    for integration in &loaded.integrations {
+        let Some(spec) = crate::app::notifier_spec(integration) else {
+            failed += 1;
+            println!(
+                "  FAILED: receiver {:?}: no notifier plugin for {}",
+                integration.receiver, integration.kind
+            );
+            continue;
+        };
+        if let Err(e) = runtime.load(Arc::new(spec), scratch) {
+            failed += 1;
+            println!("  FAILED: receiver {:?}: {e}", integration.receiver);
+        }
+    }
+    failed
 }
 
 /// A throwaway state directory: checking must not touch the data dir.

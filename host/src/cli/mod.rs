@@ -110,9 +110,20 @@ fn log_colours() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// The log filter for `--log-level`. wasmtime's HTTP client warns of every
+/// refused connection, which the plugin then reports itself: it is quiet
+/// below errors unless the filter names it.
+fn log_filter(level: &str) -> String {
+    if level.contains("wasmtime_wasi_http") {
+        level.to_string()
+    } else {
+        format!("{level},wasmtime_wasi_http=error")
+    }
+}
+
 fn init_logging(cli: &Cli) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_new(log_filter(&cli.log_level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_filter("info")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(log_colours())
@@ -163,5 +174,23 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn wasmtimes_http_client_is_quiet_unless_the_filter_names_it() {
+        for level in ["info", "debug", "watchpost=debug,warn"] {
+            let filter = log_filter(level);
+            assert!(filter.ends_with(",wasmtime_wasi_http=error"), "{filter}");
+            tracing_subscriber::EnvFilter::try_new(&filter).unwrap();
+        }
+        assert_eq!(
+            log_filter("info,wasmtime_wasi_http=debug"),
+            "info,wasmtime_wasi_http=debug"
+        );
     }
 }

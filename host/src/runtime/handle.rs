@@ -9,6 +9,7 @@ use crate::runtime::bindings::types::{
 };
 use crate::runtime::instance::{Call, CallFailure, Reply};
 use crate::runtime::loader::LoadedPlugin;
+use crate::runtime::repeats::Repeats;
 use crate::runtime::worker::Worker;
 use crate::telemetry::SelfMetrics;
 use serde::Serialize;
@@ -90,6 +91,8 @@ pub struct PluginHandle {
     pub loaded: Arc<LoadedPlugin>,
     slot: tokio::sync::Mutex<Slot>,
     health: Mutex<PluginHealth>,
+    /// Errors the plugin reported lately: repeats are not logged each time.
+    repeats: Mutex<Repeats>,
     metrics: Arc<SelfMetrics>,
     calls: crate::telemetry::PluginCallMetrics,
 }
@@ -115,6 +118,7 @@ impl PluginHandle {
                 failures: 0,
                 restarts: 0,
             }),
+            repeats: Mutex::new(Repeats::default()),
             calls,
             metrics,
         }
@@ -131,6 +135,25 @@ impl PluginHandle {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Logs an error the plugin reported, unless it is a recent repeat.
+    fn log_reported(&self, name: &str, message: &str) {
+        let admitted = self
+            .repeats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .admit(message, Instant::now());
+        match admitted {
+            Some(0) => tracing::warn!(plugin = name, error = %message, "plugin reported an error"),
+            Some(unlogged_repeats) => tracing::warn!(
+                plugin = name,
+                error = %message,
+                unlogged_repeats,
+                "plugin still reports an error"
+            ),
+            None => tracing::debug!(plugin = name, error = %message, "plugin reported an error"),
+        }
     }
 
     fn update_health(&self, f: impl FnOnce(&mut PluginHealth)) {
@@ -192,7 +215,7 @@ impl PluginHandle {
                     }
                     Some(e) => {
                         self.calls.error.inc();
-                        tracing::warn!(plugin = name, error = %e.message, "plugin reported an error");
+                        self.log_reported(name, &e.message);
                         self.update_health(|h| {
                             h.calls += 1;
                             h.state = PluginState::Erroring;

@@ -155,6 +155,7 @@ impl PluginInstance {
     pub fn invoke(&mut self, call: &Call, timeout: Duration) -> Result<Reply, CallFailure> {
         arm_deadline(&mut self.store, timeout);
         self.store.data_mut().staged.clear();
+        self.store.data_mut().log_budget.start_call();
         let store = &mut self.store;
         let outcome = match (&self.guest, call) {
             (Guest::Exporter(g), Call::Collect(t)) => g.call_collect(store, t).map(Reply::Collect),
@@ -174,7 +175,16 @@ impl PluginInstance {
 
     /// Logs whatever the guest wrote to stdout/stderr.
     fn drain_output(&mut self) {
-        let data = self.store.data();
+        let data = self.store.data_mut();
+        let dropped = data.log_budget.take_dropped();
+        if dropped > 0 {
+            tracing::warn!(
+                plugin = &*data.plugin.name,
+                dropped,
+                limit = crate::runtime::log_budget::LINES_PER_CALL,
+                "plugin logged more lines in one call than allowed; the rest were dropped"
+            );
+        }
         if data.stdout.is_empty() && data.stderr.is_empty() {
             return;
         }

@@ -47,6 +47,8 @@ pub struct StoreState {
     /// What the rule evaluation in flight staged (`query.stage`): laid over
     /// the store for its later queries, emptied before each call.
     pub staged: crate::query::MemStore,
+    /// How much of the plugin's logging reaches the host's log.
+    pub log_budget: crate::runtime::log_budget::LogBudget,
 }
 
 impl StoreState {
@@ -71,6 +73,7 @@ impl StoreState {
             stdout,
             stderr,
             staged: crate::query::MemStore::new(),
+            log_budget: Default::default(),
         })
     }
 }

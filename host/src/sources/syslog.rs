@@ -66,6 +66,12 @@ pub(super) async fn start(
         tokio::spawn(tcp(listener, tx.clone(), max, cancel.clone()));
     }
     drop(tx);
+    tracing::info!(
+        source = %spec.name,
+        udp = ?syslog.udp,
+        tcp = ?syslog.tcp,
+        "syslog source listening"
+    );
     tokio::spawn(batcher(spec, rx, logs, parsers, metrics, cancel));
     Ok(())
 }

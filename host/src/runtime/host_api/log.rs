@@ -1,8 +1,11 @@
 //! `log`: plugin log events into the host's tracing stream, tagged with the
-//! plugin name. Messages are truncated so a plugin cannot flood the log.
+//! plugin name. Messages are truncated, lines per call are capped and
+//! repeats quieted (`runtime::log_budget`), so a plugin cannot flood the log.
 
 use crate::runtime::bindings::watchpost::plugin::log::{Host, Level};
+use crate::runtime::log_budget::Verdict;
 use crate::runtime::store::StoreState;
+use std::time::Instant;
 
 const MAX_MESSAGE: usize = 4096;
 
@@ -19,12 +22,25 @@ impl Host for StoreState {
     ) -> wasmtime::Result<()> {
         let plugin = &*self.plugin.name;
         let message = clip(&message);
-        let fields = fields
+        let verbose = matches!(level, Level::Trace | Level::Debug);
+        let unlogged_repeats = match self.log_budget.admit(message, verbose, Instant::now()) {
+            Verdict::Drop => return Ok(()),
+            Verdict::Quiet => {
+                tracing::debug!(plugin, "{message}");
+                return Ok(());
+            }
+            Verdict::Log { unlogged_repeats } => unlogged_repeats,
+        };
+        let mut fields = fields
             .iter()
             .take(32)
             .map(|(k, v)| format!("{k}={}", clip(v)))
             .collect::<Vec<_>>()
             .join(" ");
+        if unlogged_repeats > 0 {
+            let sep = if fields.is_empty() { "" } else { " " };
+            fields = format!("{fields}{sep}unlogged_repeats={unlogged_repeats}");
+        }
         match level {
             Level::Trace => tracing::trace!(plugin, fields, "{message}"),
             Level::Debug => tracing::debug!(plugin, fields, "{message}"),

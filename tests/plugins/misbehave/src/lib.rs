@@ -12,6 +12,7 @@
 //! - `env`: reports `misbehave_env_present{name}` for `name`.
 //! - `statfs`: reports `misbehave_fs_size_bytes` of `path` (fs-stats).
 //! - `error`: returns a plugin error.
+//! - `log_flood`: logs 10,000 distinct warnings, then returns like `ok`.
 
 use serde::Deserialize;
 use watchpost_sdk::{Error, Exporter, MetricFamily, Result, Target};
@@ -93,6 +94,12 @@ impl Exporter for Misbehave {
                 Ok(gauge("misbehave_fs_size_bytes", usage.size_bytes as f64))
             }
             "error" => Err(Error::new("misbehave was told to fail")),
+            "log_flood" => {
+                for i in 0..10_000 {
+                    watchpost_sdk::log::warn(&format!("misbehave flood line {i}"));
+                }
+                Ok(gauge("misbehave_calls", self.calls as f64))
+            }
             other => Err(Error::new(format!("unknown mode {other:?}"))),
         }
     }
