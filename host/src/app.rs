@@ -515,8 +515,6 @@ impl App {
 /// Alertmanager configuration: the stock plugin of its type, allowed to
 /// reach only its destinations; `None` when this build has no plugin for
 /// the type.
-/// The notifier plugin instance that delivers through `spec` (a stock
-/// notifier allowed to reach only that integration's destinations).
 pub(crate) fn notifier_spec(spec: &crate::alerting::config::IntegrationSpec) -> Option<PluginSpec> {
     let stock = crate::runtime::StockPlugin::by_name(&spec.kind)
         .filter(|s| s.kind == crate::runtime::PluginKind::Notifier)?;

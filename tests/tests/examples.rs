@@ -89,16 +89,40 @@ fn amtool_accepts_the_examples_alertmanager_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("alertmanager.yml");
     std::fs::write(&file, text).unwrap();
-    let out = Command::new(peer_binary("amtool", "prometheus-alertmanager"))
-        .args(["check-config", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let amtool = |args: &[&str]| {
+        let out = Command::new(peer_binary("amtool", "prometheus-alertmanager"))
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(
+            out.status.success(),
+            "amtool {args:?}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let path = file.to_str().unwrap();
+    amtool(&["check-config", path]);
+    let file = format!("--config.file={path}");
+    // Where the comments say alerts go: critical pages, database mails the
+    // DBAs, queue and mail-server alerts open Opsgenie alerts, and every
+    // alert reaches Slack.
+    for (labels, receivers) in [
+        (
+            ["severity=critical", "category=database"],
+            "critical-ops,dba-email,team-slack",
+        ),
+        (
+            ["severity=warning", "category=mail-server"],
+            "ops-genie,team-slack",
+        ),
+        (["severity=warning", "category=cache"], "team-slack"),
+    ] {
+        let mut args = vec!["config", "routes", "test", &file];
+        args.extend(labels);
+        assert_eq!(amtool(&args), receivers, "{labels:?}");
+    }
 }
 
 #[test]

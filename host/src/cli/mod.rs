@@ -112,9 +112,9 @@ fn log_colours() -> bool {
 
 /// The log filter for `--log-level`. wasmtime's HTTP client warns of every
 /// refused connection, which the plugin then reports itself: it is quiet
-/// below errors unless the filter names it.
+/// below errors unless the filter names wasmtime (or turns logging off).
 fn log_filter(level: &str) -> String {
-    if level.contains("wasmtime_wasi_http") {
+    if level.contains("wasmtime") || level.trim() == "off" {
         level.to_string()
     } else {
         format!("{level},wasmtime_wasi_http=error")
@@ -188,9 +188,8 @@ mod tests {
             assert!(filter.ends_with(",wasmtime_wasi_http=error"), "{filter}");
             tracing_subscriber::EnvFilter::try_new(&filter).unwrap();
         }
-        assert_eq!(
-            log_filter("info,wasmtime_wasi_http=debug"),
-            "info,wasmtime_wasi_http=debug"
-        );
+        for named in ["info,wasmtime_wasi_http=debug", "wasmtime=debug", "off"] {
+            assert_eq!(log_filter(named), named);
+        }
     }
 }

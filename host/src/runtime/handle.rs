@@ -137,13 +137,14 @@ impl PluginHandle {
             .clone()
     }
 
-    /// Logs an error the plugin reported, unless it is a recent repeat.
-    fn log_reported(&self, name: &str, message: &str) {
-        let admitted = self
-            .repeats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .admit(message, Instant::now());
+    fn lock_repeats(&self) -> std::sync::MutexGuard<'_, Repeats> {
+        self.repeats.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Logs an error the plugin reported in `scope`, unless it is a recent
+    /// repeat.
+    fn log_reported(&self, name: &str, scope: &str, message: &str) {
+        let admitted = self.lock_repeats().admit(scope, message, Instant::now());
         match admitted {
             Some(0) => tracing::warn!(plugin = name, error = %message, "plugin reported an error"),
             Some(unlogged_repeats) => tracing::warn!(
@@ -164,6 +165,11 @@ impl PluginHandle {
     pub async fn invoke(&self, call: Call) -> Result<Reply, CallError> {
         let spec = self.loaded.spec();
         let name = self.name();
+        // Where an error belongs: an exporter's target, or the whole plugin.
+        let scope = match &call {
+            Call::Collect(target) => target.address.clone(),
+            _ => String::new(),
+        };
         let mut slot = self.slot.lock().await;
         if let Some(at) = slot.retry_at {
             let now = Instant::now();
@@ -206,6 +212,7 @@ impl PluginHandle {
                 match plugin_error {
                     None => {
                         self.calls.success.inc();
+                        self.lock_repeats().forget(&scope);
                         self.update_health(|h| {
                             h.calls += 1;
                             h.state = PluginState::Running;
@@ -215,7 +222,7 @@ impl PluginHandle {
                     }
                     Some(e) => {
                         self.calls.error.inc();
-                        self.log_reported(name, &e.message);
+                        self.log_reported(name, &scope, &e.message);
                         self.update_health(|h| {
                             h.calls += 1;
                             h.state = PluginState::Erroring;

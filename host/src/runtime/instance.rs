@@ -12,8 +12,10 @@ use crate::runtime::bindings::types::{
 };
 use crate::runtime::bindings::{exporter_api, notifier_api, parser_api, rule_api};
 use crate::runtime::loader::{KindExports, LoadedPlugin};
+use crate::runtime::log_budget::{LINES_PER_CALL, Verdict};
 use crate::runtime::store::StoreState;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime::{Store, UpdateDeadline};
 
@@ -142,7 +144,10 @@ impl LoadedPlugin {
             KindExports::Notifier(i) => i.load(&mut store, &instance).map(Guest::Notifier),
         }
         .map_err(|e| instantiate_failure(format!("{e:#}")))?;
-        Ok(PluginInstance { store, guest })
+        let mut instance = PluginInstance { store, guest };
+        // What the guest logged or printed while it started.
+        instance.drain_output();
+        Ok(instance)
     }
 }
 
@@ -176,24 +181,34 @@ impl PluginInstance {
     /// Logs whatever the guest wrote to stdout/stderr.
     fn drain_output(&mut self) {
         let data = self.store.data_mut();
+        let plugin = Arc::clone(&data.plugin.name);
+        let now = Instant::now();
+        let streams = [("stdout", &data.stdout), ("stderr", &data.stderr)];
+        let output = streams
+            .into_iter()
+            .filter(|(_, captured)| !captured.is_empty())
+            .map(|(stream, captured)| (stream, captured.drain()))
+            .collect::<Vec<_>>();
+        for (stream, text) in output {
+            for line in text.lines().filter(|l| !l.is_empty()) {
+                match data.log_budget.admit(line, false, now) {
+                    Verdict::Log { .. } if stream == "stdout" => {
+                        tracing::info!(plugin = &*plugin, stream, "{line}")
+                    }
+                    Verdict::Log { .. } => tracing::warn!(plugin = &*plugin, stream, "{line}"),
+                    Verdict::Quiet => tracing::debug!(plugin = &*plugin, stream, "{line}"),
+                    Verdict::Drop => {}
+                }
+            }
+        }
         let dropped = data.log_budget.take_dropped();
         if dropped > 0 {
             tracing::warn!(
-                plugin = &*data.plugin.name,
+                plugin = &*plugin,
                 dropped,
-                limit = crate::runtime::log_budget::LINES_PER_CALL,
+                limit = LINES_PER_CALL,
                 "plugin logged more lines in one call than allowed; the rest were dropped"
             );
-        }
-        if data.stdout.is_empty() && data.stderr.is_empty() {
-            return;
-        }
-        let plugin = &*data.plugin.name;
-        for line in data.stdout.drain().lines().filter(|l| !l.is_empty()) {
-            tracing::info!(plugin, stream = "stdout", "{line}");
-        }
-        for line in data.stderr.drain().lines().filter(|l| !l.is_empty()) {
-            tracing::warn!(plugin, stream = "stderr", "{line}");
         }
     }
 }

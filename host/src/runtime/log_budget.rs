@@ -1,5 +1,6 @@
-//! How much of a plugin's own logging (the `log` host interface) reaches
-//! the host's log: at most [`LINES_PER_CALL`] lines per call, so a plugin
+//! How much of a plugin's own logging (the `log` host interface, and what it
+//! prints to stdout and stderr) reaches the host's log: at most
+//! [`LINES_PER_CALL`] lines per call (or while it starts), so a plugin
 //! cannot flood the log (the lines past that are counted and reported once,
 //! when the call returns), and a line the plugin repeats call after call
 //! (a probe of a target that stays down) is logged at most once per
@@ -39,7 +40,8 @@ impl LogBudget {
     }
 
     /// The verdict on `message`, logged by the plugin at `now`. Debug and
-    /// trace lines are never quieted (they are off unless asked for).
+    /// trace (`verbose`) lines count against the budget but are never
+    /// quieted: the caller passes them only when the log shows them.
     pub fn admit(&mut self, message: &str, verbose: bool, now: Instant) -> Verdict {
         if self.lines >= LINES_PER_CALL {
             self.dropped += 1;
@@ -51,7 +53,7 @@ impl LogBudget {
                 unlogged_repeats: 0,
             };
         }
-        match self.repeats.admit(message, now) {
+        match self.repeats.admit("", message, now) {
             Some(unlogged_repeats) => Verdict::Log { unlogged_repeats },
             None => Verdict::Quiet,
         }

@@ -46,10 +46,12 @@ pub(super) async fn start(
 ) -> Result<(), String> {
     let (tx, rx) = mpsc::channel::<TailRecord>(QUEUE);
     let max = spec.max_line_bytes;
+    let (mut udp_at, mut tcp_at) = (None, None);
     if let Some(addr) = syslog.udp {
         let socket = retry_bind(|| UdpSocket::bind(addr))
             .await
             .map_err(|e| format!("syslog udp {addr}: {e}"))?;
+        udp_at = socket.local_addr().ok();
         tokio::spawn(udp(
             socket,
             tx.clone(),
@@ -63,13 +65,14 @@ pub(super) async fn start(
         let listener = retry_bind(|| TcpListener::bind(addr))
             .await
             .map_err(|e| format!("syslog tcp {addr}: {e}"))?;
+        tcp_at = listener.local_addr().ok();
         tokio::spawn(tcp(listener, tx.clone(), max, cancel.clone()));
     }
     drop(tx);
     tracing::info!(
         source = %spec.name,
-        udp = ?syslog.udp,
-        tcp = ?syslog.tcp,
+        udp = ?udp_at,
+        tcp = ?tcp_at,
         "syslog source listening"
     );
     tokio::spawn(batcher(spec, rx, logs, parsers, metrics, cancel));
