@@ -64,6 +64,42 @@ fn check_loads_each_plugin_and_its_kind() {
 }
 
 #[test]
+fn check_has_parsers_read_their_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("watchpost.toml");
+    let parser = |name: &str, path: &str, config: &str| {
+        format!(
+            "[[plugin]]\nname = \"{name}\"\nkind = \"parser\"\npath = \"{path}\"\n[plugin.config]\n{config}\n"
+        )
+    };
+    std::fs::write(
+        &manifest,
+        [
+            parser("apache", "grok", "match = \"%{COMBINEDAPACHELOG}\""),
+            parser("typo", "grok", "match = \"%{COMBINEDAPACHELG}\""),
+            parser("app", "json", "labels = [\"service\"]\nbogus = 1"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let out = run_cli(&["check", manifest.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("plugin \"apache\" (parser): ok"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAILED: plugin \"typo\"") && stdout.contains("COMBINEDAPACHELG"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAILED: plugin \"app\"") && stdout.contains("bogus"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn check_warns_of_a_receiver_it_has_no_notifier_for() {
     // Valid for Alertmanager; `watchpost run` starts with it and warns.
     let dir = tempfile::tempdir().unwrap();

@@ -1,10 +1,12 @@
 //! `watchpost check <manifest>`: validate the manifest and load every plugin
-//! (compile, contract and kind check), and the Alertmanager configuration it
-//! names with the notifier plugins its receivers need, without running
-//! anything. Exit codes as `promtool check config`: 0 valid, 1 invalid.
+//! (compile, contract and kind check; parsers also read their config), and
+//! the Alertmanager configuration it names with the notifier plugins its
+//! receivers need, without running anything. Exit codes as `promtool check
+//! config`: 0 valid, 1 invalid.
 
 use crate::manifest::Manifest;
-use crate::runtime::Runtime;
+use crate::runtime::bindings::types::{LineBatch, SourceMeta};
+use crate::runtime::{Call, LoadedPlugin, PluginKind, Reply, Runtime};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -25,8 +27,15 @@ pub(super) async fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let scratch = tempfile_dir()?;
     let mut failed = 0;
     for spec in &manifest.plugins {
-        match runtime.load(Arc::new(spec.clone()), &scratch) {
-            Ok(_) => println!("  plugin {:?} ({}): ok", spec.name, spec.kind),
+        let checked = runtime
+            .load(Arc::new(spec.clone()), &scratch)
+            .map_err(|e| e.to_string())
+            .and_then(|loaded| match spec.kind {
+                PluginKind::Parser => check_parser_config(&loaded),
+                _ => Ok(()),
+            });
+        match checked {
+            Ok(()) => println!("  plugin {:?} ({}): ok", spec.name, spec.kind),
             Err(e) => {
                 failed += 1;
                 println!("  FAILED: {e}");
@@ -42,6 +51,30 @@ pub(super) async fn check(path: &Path) -> anyhow::Result<ExitCode> {
     }
     println!("  SUCCESS: {} plugins found", manifest.plugins.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// A parser reads its config when first called: an empty batch makes it do
+/// so (and nothing else), so a bad pattern or key fails here, not in `run`.
+/// Other kinds are not called: their calls reach the network or the store.
+fn check_parser_config(loaded: &LoadedPlugin) -> Result<(), String> {
+    let name = &loaded.spec().name;
+    let empty = LineBatch {
+        meta: SourceMeta {
+            source: name.clone(),
+            origin: "watchpost check".into(),
+            labels: Vec::new(),
+        },
+        text: String::new(),
+        ends: Vec::new(),
+        received_ns: Vec::new(),
+    };
+    let failed = |e: String| format!("plugin {name:?}: {e}");
+    let mut instance = loaded.instantiate().map_err(|e| failed(e.to_string()))?;
+    match instance.invoke(&Call::Parse(empty), loaded.spec().timeout) {
+        Ok(Reply::Parse(Err(e))) => Err(failed(e.message)),
+        Ok(_) => Ok(()),
+        Err(e) => Err(failed(e.to_string())),
+    }
 }
 
 /// Loads the Alertmanager configuration as `watchpost run` would (`${VAR}`
