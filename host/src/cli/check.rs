@@ -6,7 +6,8 @@
 
 use crate::manifest::Manifest;
 use crate::runtime::bindings::types::{LineBatch, SourceMeta};
-use crate::runtime::{Call, LoadedPlugin, PluginKind, Reply, Runtime};
+use crate::runtime::{CallError, LoadedPlugin, PluginHandle, PluginKind, Runtime};
+use crate::telemetry::SelfMetrics;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -27,13 +28,11 @@ pub(super) async fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let scratch = tempfile_dir()?;
     let mut failed = 0;
     for spec in &manifest.plugins {
-        let checked = runtime
-            .load(Arc::new(spec.clone()), &scratch)
-            .map_err(|e| e.to_string())
-            .and_then(|loaded| match spec.kind {
-                PluginKind::Parser => check_parser_config(&loaded),
-                _ => Ok(()),
-            });
+        let checked = match runtime.load(Arc::new(spec.clone()), &scratch) {
+            Ok(loaded) if spec.kind == PluginKind::Parser => check_parser_config(loaded).await,
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        };
         match checked {
             Ok(()) => println!("  plugin {:?} ({}): ok", spec.name, spec.kind),
             Err(e) => {
@@ -56,8 +55,10 @@ pub(super) async fn check(path: &Path) -> anyhow::Result<ExitCode> {
 /// A parser reads its config when first called: an empty batch makes it do
 /// so (and nothing else), so a bad pattern or key fails here, not in `run`.
 /// Other kinds are not called: their calls reach the network or the store.
-fn check_parser_config(loaded: &LoadedPlugin) -> Result<(), String> {
-    let name = &loaded.spec().name;
+/// The call goes through supervision, on the instance's own thread, as in
+/// `run`.
+async fn check_parser_config(loaded: LoadedPlugin) -> Result<(), String> {
+    let name = loaded.spec().name.clone();
     let empty = LineBatch {
         meta: SourceMeta {
             source: name.clone(),
@@ -68,12 +69,11 @@ fn check_parser_config(loaded: &LoadedPlugin) -> Result<(), String> {
         ends: Vec::new(),
         received_ns: Vec::new(),
     };
-    let failed = |e: String| format!("plugin {name:?}: {e}");
-    let mut instance = loaded.instantiate().map_err(|e| failed(e.to_string()))?;
-    match instance.invoke(&Call::Parse(empty), loaded.spec().timeout) {
-        Ok(Reply::Parse(Err(e))) => Err(failed(e.message)),
+    let handle = PluginHandle::new(Arc::new(loaded), Arc::new(SelfMetrics::new()));
+    match handle.parse(empty).await {
         Ok(_) => Ok(()),
-        Err(e) => Err(failed(e.to_string())),
+        Err(CallError::Plugin(e)) => Err(format!("plugin {name:?}: {}", e.message)),
+        Err(e) => Err(format!("plugin {name:?}: {e}")),
     }
 }
 
