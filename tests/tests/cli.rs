@@ -128,15 +128,10 @@ fn plugin_run_prints_parsed_records() {
         "level=info msg=\"user logged in\" user=bob latency_ms=12\nthis line has no pairs\nlevel=error msg=boom code=500\n",
     )
     .unwrap();
-    let out = run_cli(&[
-        "plugin",
-        "run",
-        wasm("example_kv_parser").to_str().unwrap(),
-        "--kind",
-        "parser",
-        "--input",
-        input.to_str().unwrap(),
-    ]);
+    let out = plugin_run(
+        "example_kv_parser",
+        &["--kind", "parser", "--input", input.to_str().unwrap()],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -162,15 +157,10 @@ fn plugin_run_gives_a_plugin_without_config_nothing_to_read() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("lines.log");
     std::fs::write(&input, "first line\nsecond line\n").unwrap();
-    let out = run_cli(&[
-        "plugin",
-        "run",
-        wasm("watchpost_test_echo_parser").to_str().unwrap(),
-        "--kind",
-        "parser",
-        "--input",
-        input.to_str().unwrap(),
-    ]);
+    let out = plugin_run(
+        "watchpost_test_echo_parser",
+        &["--kind", "parser", "--input", input.to_str().unwrap()],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let records: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -224,13 +214,16 @@ fn run_misbehave(mode: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("misbehave.toml");
     std::fs::write(&config, format!("mode = {mode:?}\n")).unwrap();
-    run_cli(&[
-        "plugin",
-        "run",
-        wasm("watchpost_test_misbehave").to_str().unwrap(),
-        "--kind",
-        "exporter",
-        "--config",
-        config.to_str().unwrap(),
-    ])
+    plugin_run(
+        "watchpost_test_misbehave",
+        &["--kind", "exporter", "--config", config.to_str().unwrap()],
+    )
+}
+
+/// `watchpost plugin run` of the built plugin `stem` with `args`.
+fn plugin_run(stem: &str, args: &[&str]) -> std::process::Output {
+    let plugin = wasm(stem);
+    let mut all = vec!["plugin", "run", plugin.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run_cli(&all)
 }

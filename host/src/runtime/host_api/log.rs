@@ -13,14 +13,6 @@ fn clip(text: &str) -> &str {
     &text[..text.floor_char_boundary(MAX_MESSAGE)]
 }
 
-fn tracing_enabled(level: tracing::Level) -> bool {
-    if level == tracing::Level::TRACE {
-        tracing::enabled!(tracing::Level::TRACE)
-    } else {
-        tracing::enabled!(tracing::Level::DEBUG)
-    }
-}
-
 impl Host for StoreState {
     fn write(
         &mut self,
@@ -30,16 +22,15 @@ impl Host for StoreState {
     ) -> wasmtime::Result<()> {
         let plugin = &*self.plugin.name;
         let message = clip(&message);
-        let verbose = match level {
-            Level::Trace => Some(tracing::Level::TRACE),
-            Level::Debug => Some(tracing::Level::DEBUG),
-            _ => None,
+        let (verbose, shown) = match level {
+            Level::Trace => (true, tracing::enabled!(tracing::Level::TRACE)),
+            Level::Debug => (true, tracing::enabled!(tracing::Level::DEBUG)),
+            _ => (false, true),
         };
         // A line the filter would not show costs nothing of the budget.
-        if verbose.is_some_and(|v| !tracing_enabled(v)) {
+        if !shown {
             return Ok(());
         }
-        let verbose = verbose.is_some();
         let unlogged_repeats = match self.log_budget.admit(message, verbose, Instant::now()) {
             Verdict::Drop => return Ok(()),
             Verdict::Quiet => {
